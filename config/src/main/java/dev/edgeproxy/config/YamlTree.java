@@ -235,7 +235,12 @@ public final class YamlTree {
       case VALUE_NULL:
         return new Node(Kind.NULL, line, column, null, false, Map.of(), List.of());
       case VALUE_STRING:
-        return new Node(Kind.SCALAR, line, column, p.getText(), true, Map.of(), List.of());
+        // `key:` with nothing after it comes as an empty string; it means "not set"
+        String text = p.getText();
+        if (text.isEmpty()) {
+          return new Node(Kind.NULL, line, column, null, false, Map.of(), List.of());
+        }
+        return new Node(Kind.SCALAR, line, column, text, true, Map.of(), List.of());
       case VALUE_NUMBER_INT:
       case VALUE_NUMBER_FLOAT:
       case VALUE_TRUE:
@@ -261,6 +266,10 @@ public final class YamlTree {
     }
     StringBuilder out = new StringBuilder();
     for (String part : message.split("\n")) {
+      // snakeyaml indents its "in 'reader', line N" lines and source excerpts; keep the rest
+      if (part.startsWith(" ") || part.startsWith("\t")) {
+        continue;
+      }
       String s = part.strip();
       if (s.isEmpty() || s.startsWith("in '") || s.startsWith("at [") || s.startsWith("^")) {
         continue;

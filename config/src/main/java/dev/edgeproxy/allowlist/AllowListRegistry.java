@@ -1,0 +1,405 @@
+package dev.edgeproxy.allowlist;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds the last good list of every source and the current {@link AllowListSnapshot}.
+ *
+ * <ul>
+ *   <li>{@link #current()} is one volatile read: the connection path calls it for every hello.
+ *   <li>{@link #update} merges a source's new list. A change that would remove more than {@code
+ *       maxShrink} of the effective allowed patterns (after deny, a wildcard counted as one) is
+ *       held back until {@link #force()}; other sources keep updating meanwhile.
+ *   <li>{@link #recordFailure} keeps the source's previous list and records the error.
+ *   <li>After each swap the diff is logged once, the snapshot is saved to the state file (when
+ *       configured) and listeners are called, in order, on the updating thread.
+ * </ul>
+ *
+ * Updates are serialised by a lock (they come from scheduler threads and are rare); reads never
+ * lock.
+ */
+public final class AllowListRegistry {
+  private static final Logger log = LoggerFactory.getLogger(AllowListRegistry.class);
+  private static final int MAX_LOGGED_HOSTS = 200;
+
+  /** What {@link #update} did. */
+  public enum UpdateOutcome {
+    /** the new list changed the snapshot, which was swapped in */
+    APPLIED,
+    /** the list was the same as before (status updated only) */
+    UNCHANGED,
+    /** the change removes too much; kept pending until {@link #force()} */
+    HELD_BACK
+  }
+
+  private final Object lock = new Object();
+  private final AtomicReference<AllowListSnapshot> current;
+  private final CompletableFuture<AllowListSnapshot> ready = new CompletableFuture<>();
+  private final List<Consumer<SnapshotChange>> listeners = new CopyOnWriteArrayList<>();
+  private final Optional<Path> stateFile;
+  private final Clock clock;
+
+  // guarded by lock
+  private List<SourceRoute> configRoutes;
+  private double maxShrink;
+  private final Map<String, SourceList> held = new TreeMap<>();
+  private final java.util.Set<String> heldRemovals = new java.util.TreeSet<>();
+  private final Map<String, SourceStatus> status = new TreeMap<>();
+  private Optional<String> restoreProblem = Optional.empty();
+  private volatile Optional<String> lastSaveError = Optional.empty();
+
+  /**
+   * A registry that starts empty (not ready).
+   *
+   * @param configRoutes the config's routes as {@link SourceRoute}s with source {@code config}
+   * @param maxShrink 0..1, share of effective patterns a change may remove without being held
+   * @param stateFile where to save each applied snapshot; empty = not saved
+   */
+  public AllowListRegistry(
+      List<SourceRoute> configRoutes, double maxShrink, Optional<Path> stateFile) {
+    this(configRoutes, maxShrink, stateFile, Clock.systemUTC());
+  }
+
+  AllowListRegistry(
+      List<SourceRoute> configRoutes, double maxShrink, Optional<Path> stateFile, Clock clock) {
+    checkShare(maxShrink);
+    this.configRoutes = List.copyOf(configRoutes);
+    this.maxShrink = maxShrink;
+    this.stateFile = Objects.requireNonNull(stateFile, "stateFile");
+    this.clock = clock;
+    this.current = new AtomicReference<>(AllowListSnapshot.build(this.configRoutes, Map.of()));
+  }
+
+  /**
+   * A registry seeded from the state file when there is a usable one: it is then ready at once,
+   * serving the saved lists (with today's config routes) until the sources answer. A missing or
+   * corrupt file gives an empty registry; see {@link #restoreProblem()}.
+   */
+  public static AllowListRegistry restore(
+      List<SourceRoute> configRoutes, double maxShrink, Optional<Path> stateFile) {
+    return restore(configRoutes, maxShrink, stateFile, Clock.systemUTC());
+  }
+
+  static AllowListRegistry restore(
+      List<SourceRoute> configRoutes, double maxShrink, Optional<Path> stateFile, Clock clock) {
+    AllowListRegistry registry = new AllowListRegistry(configRoutes, maxShrink, stateFile, clock);
+    if (stateFile.isPresent()) {
+      SnapshotStore.LoadResult loaded = SnapshotStore.load(stateFile.get());
+      synchronized (registry.lock) {
+        registry.restoreProblem = loaded.problem();
+        loaded
+            .snapshot()
+            .ifPresent(
+                saved -> {
+                  AllowListSnapshot snap =
+                      AllowListSnapshot.build(registry.configRoutes, saved.sources());
+                  registry.current.set(snap);
+                  log.info(
+                      "allow-list restored from {} (saved {}): version {}, {} hosts",
+                      stateFile.get(),
+                      loaded.savedAt().map(Instant::toString).orElse("?"),
+                      snap.version(),
+                      snap.hostCount());
+                  registry.ready.complete(snap);
+                });
+      }
+    }
+    return registry;
+  }
+
+  /** The current snapshot: one volatile read. */
+  public AllowListSnapshot current() {
+    return current.get();
+  }
+
+  /** Completes with the first snapshot, restored or from a source. */
+  public CompletableFuture<AllowListSnapshot> whenReady() {
+    return ready.copy();
+  }
+
+  public boolean isReady() {
+    return ready.isDone();
+  }
+
+  /** For a setup with no allow-list source at all: the (config-routes-only) snapshot is final. */
+  public void markReady() {
+    ready.complete(current.get());
+  }
+
+  /** Why the state file could not be used at {@link #restore}, if it could not. */
+  public Optional<String> restoreProblem() {
+    synchronized (lock) {
+      return restoreProblem;
+    }
+  }
+
+  /** The error of the last failed save of the state file, cleared by a successful save. */
+  public Optional<String> lastSaveError() {
+    return lastSaveError;
+  }
+
+  /** Calls {@code listener} after every swap, on the thread that made it. Keep it quick. */
+  public void addListener(Consumer<SnapshotChange> listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Takes a source's new complete list.
+   *
+   * @return what happened: applied, unchanged, or held back (see {@link #heldBack()})
+   */
+  public UpdateOutcome update(SourceList list) {
+    Objects.requireNonNull(list, "list");
+    synchronized (lock) {
+      Instant now = clock.instant();
+      status.put(
+          list.source(), new SourceStatus(now, now, null, list.revision(), list.allow().size()));
+      AllowListSnapshot before = current.get();
+      SourceList previous = before.sources().get(list.source());
+      if (list.equals(previous)) {
+        held.remove(list.source());
+        ready.complete(before);
+        return UpdateOutcome.UNCHANGED;
+      }
+      AllowListSnapshot candidate = before.with(list);
+      AllowListDiff diff = AllowListDiff.between(before, candidate);
+      if (tooMuchRemoved(before, diff)) {
+        boolean alreadyHeld = list.equals(held.put(list.source(), list));
+        if (!alreadyHeld) {
+          log.warn(
+              "allow-list change from {} ({}) held back: it removes {} of {} hosts (more than"
+                  + " maxShrink {}%); POST /sync?force=true applies it. Would remove: {}",
+              list.source(),
+              list.revision(),
+              diff.removed().size(),
+              before.hostCount(),
+              Math.round(maxShrink * 100),
+              summary(diff.removed()));
+        }
+        ready.complete(before);
+        return UpdateOutcome.HELD_BACK;
+      }
+      held.remove(list.source());
+      swap(before, candidate, diff, list.source() + " " + list.revision());
+      return UpdateOutcome.APPLIED;
+    }
+  }
+
+  /**
+   * Drops a source (it was removed from the config). Subject to {@code maxShrink} like an update.
+   */
+  public UpdateOutcome removeSource(String source) {
+    synchronized (lock) {
+      status.remove(source);
+      AllowListSnapshot before = current.get();
+      held.remove(source);
+      if (!before.sources().containsKey(source)) {
+        heldRemovals.remove(source);
+        return UpdateOutcome.UNCHANGED;
+      }
+      Map<String, SourceList> next = new HashMap<>(before.sources());
+      next.remove(source);
+      AllowListSnapshot candidate = AllowListSnapshot.build(configRoutes, next);
+      AllowListDiff diff = AllowListDiff.between(before, candidate);
+      if (tooMuchRemoved(before, diff)) {
+        heldRemovals.add(source);
+        log.warn(
+            "removing allow-list source {} held back: it removes {} of {} hosts",
+            source,
+            diff.removed().size(),
+            before.hostCount());
+        return UpdateOutcome.HELD_BACK;
+      }
+      heldRemovals.remove(source);
+      swap(before, candidate, diff, "source " + source + " removed");
+      return UpdateOutcome.APPLIED;
+    }
+  }
+
+  /** New config routes and {@code maxShrink} after a config reload; routes never shrink hosts. */
+  public void reconfigure(List<SourceRoute> newConfigRoutes, double newMaxShrink) {
+    checkShare(newMaxShrink);
+    synchronized (lock) {
+      this.maxShrink = newMaxShrink;
+      List<SourceRoute> routes = List.copyOf(newConfigRoutes);
+      if (routes.equals(configRoutes)) {
+        return;
+      }
+      this.configRoutes = routes;
+      AllowListSnapshot before = current.get();
+      AllowListSnapshot candidate = AllowListSnapshot.build(routes, before.sources());
+      swap(before, candidate, AllowListDiff.between(before, candidate), "config routes");
+    }
+  }
+
+  /** Keeps the source's previous list and records the error (logged once per change of error). */
+  public void recordFailure(String source, String error) {
+    synchronized (lock) {
+      SourceStatus old = status.get(source);
+      Instant now = clock.instant();
+      SourceList last = current.get().sources().get(source);
+      status.put(
+          source,
+          new SourceStatus(
+              old == null ? null : old.lastSuccess(),
+              now,
+              error,
+              last == null ? null : last.revision(),
+              last == null ? 0 : last.allow().size()));
+      if (old == null || !Objects.equals(old.lastError(), error)) {
+        log.warn("allow-list source {} failed, keeping its previous list: {}", source, error);
+      } else {
+        log.debug("allow-list source {} still failing: {}", source, error);
+      }
+    }
+  }
+
+  /** Per-source status, by source name. */
+  public Map<String, SourceStatus> sourceStatus() {
+    synchronized (lock) {
+      return Collections.unmodifiableMap(new TreeMap<>(status));
+    }
+  }
+
+  /** The held-back change (what applying every held list would add and remove), if any. */
+  public Optional<AllowListDiff> heldBack() {
+    synchronized (lock) {
+      if (held.isEmpty() && heldRemovals.isEmpty()) {
+        return Optional.empty();
+      }
+      AllowListSnapshot before = current.get();
+      return Optional.of(AllowListDiff.between(before, withHeld(before)));
+    }
+  }
+
+  /**
+   * Applies every held-back change.
+   *
+   * @return true when something was held back and is now applied
+   */
+  public boolean force() {
+    synchronized (lock) {
+      if (held.isEmpty() && heldRemovals.isEmpty()) {
+        return false;
+      }
+      AllowListSnapshot before = current.get();
+      AllowListSnapshot candidate = withHeld(before);
+      List<String> names = new java.util.ArrayList<>(held.keySet());
+      names.addAll(heldRemovals);
+      String what = "forced " + String.join(", ", names);
+      held.clear();
+      heldRemovals.clear();
+      swap(before, candidate, AllowListDiff.between(before, candidate), what);
+      return true;
+    }
+  }
+
+  /**
+   * What applying these lists would change, without applying anything (for {@code sync
+   * --dry-run}); maxShrink is not considered.
+   */
+  public AllowListDiff preview(Collection<SourceList> lists) {
+    AllowListSnapshot before = current.get();
+    Map<String, SourceList> next = new HashMap<>(before.sources());
+    lists.forEach(l -> next.put(l.source(), l));
+    return AllowListDiff.between(before, AllowListSnapshot.build(before.configRoutes(), next));
+  }
+
+  private AllowListSnapshot withHeld(AllowListSnapshot before) {
+    Map<String, SourceList> next = new HashMap<>(before.sources());
+    next.putAll(held);
+    heldRemovals.forEach(next::remove);
+    return AllowListSnapshot.build(configRoutes, next);
+  }
+
+  private boolean tooMuchRemoved(AllowListSnapshot before, AllowListDiff diff) {
+    int total = before.hostCount();
+    return total > 0 && (double) diff.removed().size() / total > maxShrink;
+  }
+
+  private void swap(
+      AllowListSnapshot before, AllowListSnapshot after, AllowListDiff diff, String cause) {
+    current.set(after);
+    if (diff.isEmpty()) {
+      log.info(
+          "allow-list {} -> {} ({}): no host added or removed, {} hosts",
+          before.version(),
+          after.version(),
+          cause,
+          after.hostCount());
+    } else {
+      log.info(
+          "allow-list {} -> {} ({}): {} added, {} removed, {} hosts; added: {}; removed: {}",
+          before.version(),
+          after.version(),
+          cause,
+          diff.added().size(),
+          diff.removed().size(),
+          after.hostCount(),
+          summary(diff.added()),
+          summary(diff.removed()));
+    }
+    stateFile.ifPresent(file -> save(after, file));
+    ready.complete(after);
+    SnapshotChange change = new SnapshotChange(before, after, diff);
+    for (Consumer<SnapshotChange> l : listeners) {
+      try {
+        l.accept(change);
+      } catch (RuntimeException e) {
+        log.error("allow-list listener failed", e);
+      }
+    }
+  }
+
+  private void save(AllowListSnapshot snapshot, Path file) {
+    try {
+      SnapshotStore.save(snapshot, file, clock);
+      lastSaveError = Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      lastSaveError = Optional.of(e.toString());
+      log.error("cannot save allow-list state to {}: {}", file, e.toString());
+    }
+  }
+
+  private static String summary(List<AllowListDiff.DiffEntry> entries) {
+    if (entries.isEmpty()) {
+      return "-";
+    }
+    StringBuilder b = new StringBuilder();
+    int n = 0;
+    for (AllowListDiff.DiffEntry e : entries) {
+      if (n == MAX_LOGGED_HOSTS) {
+        b.append(" ... and ").append(entries.size() - n).append(" more");
+        break;
+      }
+      if (n++ > 0) {
+        b.append(", ");
+      }
+      b.append(e.pattern()).append(' ').append(e.sources());
+    }
+    return b.toString();
+  }
+
+  private static void checkShare(double share) {
+    if (!(share >= 0 && share <= 1)) {
+      throw new IllegalArgumentException("maxShrink must be in 0..1: " + share);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.edgeproxy.config;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@code listeners.admin}: health, readiness, metrics, status, sync and the Git webhook.
+ *
+ * @param binds {@code bind}; default {@code 127.0.0.1:9901}
+ * @param allowFrom networks allowed to use everything but {@code /hooks/git}; default loopback
+ *     ({@code 127.0.0.0/8}, {@code ::1/128})
+ * @param syncToken bearer token for {@code POST /sync}; empty = {@code /sync} is refused. Never
+ *     printed by {@link #toString()}.
+ */
+public record AdminListenerConfig(
+    List<BindAddress> binds, List<Cidr> allowFrom, Optional<String> syncToken) {
+  public static final List<BindAddress> DEFAULT_BINDS =
+      List.of(new BindAddress("127.0.0.1", 9901));
+
+  public AdminListenerConfig {
+    binds = List.copyOf(binds);
+    allowFrom = List.copyOf(allowFrom);
+    Objects.requireNonNull(syncToken, "syncToken");
+  }
+
+  /** The default admin listener: {@code 127.0.0.1:9901}, loopback only, no sync token. */
+  public static AdminListenerConfig defaults() {
+    return new AdminListenerConfig(DEFAULT_BINDS, Cidr.loopback(), Optional.empty());
+  }
+
+  /** True when {@code client} may use the admin endpoints other than the webhook. */
+  public boolean allows(InetAddress client) {
+    for (Cidr cidr : allowFrom) {
+      if (cidr.contains(client)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    return "AdminListenerConfig[binds="
+        + binds
+        + ", allowFrom="
+        + allowFrom
+        + ", syncToken="
+        + (syncToken.isPresent() ? "<set>" : "<none>")
+        + "]";
+  }
+}

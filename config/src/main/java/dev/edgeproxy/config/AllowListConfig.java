@@ -1,0 +1,144 @@
+package dev.edgeproxy.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@code allowlist}: where the allow-list comes from and how changes are applied.
+ *
+ * @param stateFile last good snapshot, written atomically after each change and loaded at start;
+ *     empty (default) = not persisted
+ * @param maxShrink the share (0..1) of effective hosts a change may remove before it is held back
+ *     until forced; default 0.5 ({@code 50%})
+ * @param enforce false = shadow mode (would-be refusals are forwarded, logged and counted); default
+ *     true
+ * @param closeRevokedAfter open connections to a revoked host are closed this long after the
+ *     change; empty = never (default)
+ * @param file the local allow-list file, if any
+ * @param git the Git source, if any
+ * @param route53 the Route53 source, if any
+ */
+public record AllowListConfig(
+    Optional<Path> stateFile,
+    double maxShrink,
+    boolean enforce,
+    Optional<Duration> closeRevokedAfter,
+    Optional<FileSourceConfig> file,
+    Optional<GitSourceConfig> git,
+    Optional<Route53SourceConfig> route53) {
+  public static final double DEFAULT_MAX_SHRINK = 0.5;
+  /** Default {@code interval} of the Git and Route53 sources when neither interval nor cron is set. */
+  public static final Duration DEFAULT_SOURCE_INTERVAL = Duration.ofMinutes(5);
+
+  public static final AllowListConfig DEFAULT =
+      new AllowListConfig(
+          Optional.empty(),
+          DEFAULT_MAX_SHRINK,
+          true,
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty());
+
+  public AllowListConfig {
+    Objects.requireNonNull(stateFile, "stateFile");
+    if (!(maxShrink >= 0 && maxShrink <= 1)) {
+      throw new IllegalArgumentException("maxShrink must be in 0..1: " + maxShrink);
+    }
+    Objects.requireNonNull(closeRevokedAfter, "closeRevokedAfter");
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(git, "git");
+    Objects.requireNonNull(route53, "route53");
+  }
+
+  /**
+   * {@code allowlist.file}.
+   *
+   * @param path the allow-list file (same format as {@code allowlist.example.yaml}); re-read when it
+   *     changes. A relative path is relative to the config file's directory.
+   */
+  public record FileSourceConfig(Path path) {
+    public FileSourceConfig {
+      Objects.requireNonNull(path, "path");
+    }
+  }
+
+  /**
+   * {@code allowlist.git}. Exactly one of {@link #interval()} and {@link #cron()} is present
+   * (interval 5m when neither is written).
+   *
+   * @param url ssh, https, git://, file:// URL or a local path
+   * @param branch default {@code main}
+   * @param file path of the allow-list file inside the repository; default {@code allowlist.yaml}
+   * @param sshKeyFile private key for ssh URLs
+   * @param tokenEnv name of the environment variable holding the token for https URLs (the token
+   *     itself is never in the config)
+   * @param interval poll interval
+   * @param cron Quartz cron expression instead of an interval
+   * @param webhookSecretEnv name of the environment variable holding the webhook secret
+   * @param knownHostsFile known_hosts for ssh URLs; empty = the user's default
+   * @param cacheDir where the local clone is kept; empty = a directory chosen by the Git source
+   */
+  public record GitSourceConfig(
+      String url,
+      String branch,
+      String file,
+      Optional<Path> sshKeyFile,
+      Optional<String> tokenEnv,
+      Optional<Duration> interval,
+      Optional<String> cron,
+      Optional<String> webhookSecretEnv,
+      Optional<Path> knownHostsFile,
+      Optional<Path> cacheDir) {
+    public static final String DEFAULT_BRANCH = "main";
+    public static final String DEFAULT_FILE = "allowlist.yaml";
+
+    public GitSourceConfig {
+      Objects.requireNonNull(url, "url");
+      Objects.requireNonNull(branch, "branch");
+      Objects.requireNonNull(file, "file");
+      Objects.requireNonNull(sshKeyFile, "sshKeyFile");
+      Objects.requireNonNull(tokenEnv, "tokenEnv");
+      Objects.requireNonNull(interval, "interval");
+      Objects.requireNonNull(cron, "cron");
+      Objects.requireNonNull(webhookSecretEnv, "webhookSecretEnv");
+      Objects.requireNonNull(knownHostsFile, "knownHostsFile");
+      Objects.requireNonNull(cacheDir, "cacheDir");
+    }
+  }
+
+  /**
+   * {@code allowlist.route53}. Exactly one of {@link #interval()} and {@link #cron()} is present
+   * (interval 5m when neither is written).
+   *
+   * @param hostedZones zone ids or zone names, as written
+   * @param pointingAt IP addresses and names; a record is public when it is A/AAAA with one of these
+   *     values, a CNAME to one of these names, or an alias whose target is one of them
+   * @param interval poll interval
+   * @param cron Quartz cron expression instead of an interval
+   * @param region AWS region; default {@code us-east-1}
+   * @param endpoint API endpoint override (tests, LocalStack)
+   */
+  public record Route53SourceConfig(
+      List<String> hostedZones,
+      List<String> pointingAt,
+      Optional<Duration> interval,
+      Optional<String> cron,
+      String region,
+      Optional<URI> endpoint) {
+    public static final String DEFAULT_REGION = "us-east-1";
+
+    public Route53SourceConfig {
+      hostedZones = List.copyOf(hostedZones);
+      pointingAt = List.copyOf(pointingAt);
+      Objects.requireNonNull(interval, "interval");
+      Objects.requireNonNull(cron, "cron");
+      Objects.requireNonNull(region, "region");
+      Objects.requireNonNull(endpoint, "endpoint");
+    }
+  }
+}

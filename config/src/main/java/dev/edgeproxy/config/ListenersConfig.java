@@ -1,0 +1,20 @@
+package dev.edgeproxy.config;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@code listeners}. An omitted {@code tls} or {@code http} block means no such listener; an omitted
+ * {@code admin} block means the default admin listener ({@code 127.0.0.1:9901}, loopback only), so
+ * {@link #admin()} is always present when loaded by {@link ConfigLoader}.
+ */
+public record ListenersConfig(
+    Optional<TlsListenerConfig> tls,
+    Optional<HttpListenerConfig> http,
+    Optional<AdminListenerConfig> admin) {
+  public ListenersConfig {
+    Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(admin, "admin");
+  }
+}

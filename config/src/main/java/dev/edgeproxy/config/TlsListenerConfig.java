@@ -1,0 +1,34 @@
+package dev.edgeproxy.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@code listeners.tls}: the SNI-peeking TLS passthrough listener.
+ *
+ * @param binds {@code bind}, one address or a list; default {@code 0.0.0.0:443}
+ * @param acceptProxyProtocol a load balancer in front sends PROXY v1/v2 and its client address is
+ *     the one forwarded; default false
+ * @param clientHelloTimeout total time from accept to a complete ClientHello; default 10s
+ * @param maxClientHelloBytes every byte read before the decision, record headers included; default
+ *     16384
+ * @param noSni {@code noSni}: the pool for hellos without SNI, empty = refuse (default)
+ */
+public record TlsListenerConfig(
+    List<BindAddress> binds,
+    boolean acceptProxyProtocol,
+    Duration clientHelloTimeout,
+    int maxClientHelloBytes,
+    Optional<String> noSni) {
+  public static final List<BindAddress> DEFAULT_BINDS = List.of(new BindAddress("0.0.0.0", 443));
+  public static final Duration DEFAULT_CLIENT_HELLO_TIMEOUT = Duration.ofSeconds(10);
+  public static final int DEFAULT_MAX_CLIENT_HELLO_BYTES = 16384;
+
+  public TlsListenerConfig {
+    binds = List.copyOf(binds);
+    Objects.requireNonNull(clientHelloTimeout, "clientHelloTimeout");
+    Objects.requireNonNull(noSni, "noSni");
+  }
+}

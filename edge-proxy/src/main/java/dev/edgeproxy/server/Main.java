@@ -1,0 +1,57 @@
+package dev.edgeproxy.server;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code edge-proxy} command line: run, quickstart, validate, check, sync. */
+@Command(
+    name = "edge-proxy",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "SNI-passthrough entrance-node proxy: forwards allowed TLS and HTTP streams to a cluster",
+      "over the mesh with a PROXY protocol header; the allow-list comes from a file, Git and Route53."
+    },
+    subcommands = {
+      RunCommand.class,
+      QuickstartCommand.class,
+      ValidateCommand.class,
+      CheckCommand.class,
+      SyncCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  static final String DEFAULT_CONFIG = "/etc/edge-proxy/edge-proxy.yaml";
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs a command and returns its exit status (tests call this without exiting the JVM). */
+  public static int execute(String... args) {
+    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {
+        "edge-proxy " + version(),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
+        "transport " + Transport.detect().name().toLowerCase(java.util.Locale.ROOT)
+      };
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package dev.edgeproxy.server;
+
+import dev.edgeproxy.config.BackendPoolConfig;
+import dev.edgeproxy.config.EdgeProxyConfig;
+import dev.edgeproxy.config.Endpoint;
+import dev.edgeproxy.sni.ProxyHeaderSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The routing half of a configuration, built once per (re)load and swapped whole: the pools, the
+ * default pool, what hello-without-SNI connections get, and whether refusals are enforced.
+ */
+record Routing(
+    Map<String, BackendPool> pools,
+    Optional<String> defaultBackend,
+    Optional<String> noSniPool,
+    boolean enforce) {
+
+  Routing {
+    pools = Map.copyOf(pools);
+  }
+
+  Optional<BackendPool> pool(String name) {
+    return name == null ? Optional.empty() : Optional.ofNullable(pools.get(name));
+  }
+
+  static Routing from(EdgeProxyConfig config) {
+    Map<String, BackendPool> pools = new LinkedHashMap<>();
+    config.backends().forEach((name, pool) -> pools.put(name, pool(name, pool)));
+    return new Routing(
+        pools,
+        config.defaultBackend(),
+        config.listeners().tls().flatMap(t -> t.noSni()),
+        config.allowlist().enforce());
+  }
+
+  private static BackendPool pool(String name, BackendPoolConfig c) {
+    var hc = c.healthCheck();
+    List<PoolEndpoint> tls =
+        c.tls().stream().map(e -> endpoint(name, e, hc.unhealthyAfter(), hc.healthyAfter())).toList();
+    List<PoolEndpoint> http =
+        c.http().stream().map(e -> endpoint(name, e, hc.unhealthyAfter(), hc.healthyAfter())).toList();
+    return new BackendPool(
+        name,
+        tls,
+        http,
+        proxyHeader(c),
+        c.balance() == BackendPoolConfig.Balance.LEAST_CONNECTIONS
+            ? BackendPool.Balance.LEAST_CONNECTIONS
+            : BackendPool.Balance.ROUND_ROBIN,
+        c.connectTimeout());
+  }
+
+  private static PoolEndpoint endpoint(String pool, Endpoint e, int unhealthyAfter, int healthyAfter) {
+    return new PoolEndpoint(pool, e.host(), e.port(), unhealthyAfter, healthyAfter);
+  }
+
+  static ProxyHeaderSpec proxyHeader(BackendPoolConfig c) {
+    ProxyHeaderSpec.Version version =
+        switch (c.proxyProtocol()) {
+          case V1 -> ProxyHeaderSpec.Version.V1;
+          case V2 -> ProxyHeaderSpec.Version.V2;
+          case NONE -> ProxyHeaderSpec.Version.NONE;
+        };
+    boolean v2 = version == ProxyHeaderSpec.Version.V2;
+    return new ProxyHeaderSpec(
+        version,
+        v2 && c.proxyProtocolTlvs().contains(BackendPoolConfig.ProxyTlv.AUTHORITY),
+        v2 && c.proxyProtocolTlvs().contains(BackendPoolConfig.ProxyTlv.UNIQUE_ID));
+  }
+}

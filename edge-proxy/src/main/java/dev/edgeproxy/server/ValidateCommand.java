@@ -1,0 +1,34 @@
+package dev.edgeproxy.server;
+
+import dev.edgeproxy.config.Validation;
+import dev.edgeproxy.config.ConfigProblem;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "validate",
+    description = {
+      "Loads and checks the configuration and every local allow-list file it names.",
+      "Prints OK and exits 0, or prints FILE:LINE:COLUMN: message for each problem and exits 1."
+    })
+final class ValidateCommand implements Callable<Integer> {
+  @Option(
+      names = {"-c", "--config"},
+      defaultValue = Main.DEFAULT_CONFIG,
+      description = "configuration file (default: ${DEFAULT-VALUE})")
+  Path config;
+
+  @Override
+  public Integer call() {
+    List<ConfigProblem> problems = Validation.validate(config);
+    if (problems.isEmpty()) {
+      System.out.println("OK");
+      return 0;
+    }
+    problems.forEach(p -> System.out.println(p));
+    return 1;
+  }
+}

@@ -1,0 +1,84 @@
+package dev.edgeproxy.sni;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Relays what its channel reads to the peer channel, one instance per direction. Backpressure
+ * follows the peer's writability: a channel stops reading while its peer cannot take more.
+ */
+final class RelayHandler extends ChannelInboundHandlerAdapter {
+  private final Relay relay;
+  /** True on the client side: what it reads counts as bytesIn, else as bytesOut. */
+  private final boolean fromClient;
+
+  RelayHandler(Relay relay, boolean fromClient) {
+    this.relay = relay;
+    this.fromClient = fromClient;
+  }
+
+  Channel peer(Channel channel) {
+    return relay.peerOf(channel);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Channel peer = relay.peerOf(ctx.channel());
+    if (!peer.isActive()) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof ByteBuf bytes) {
+      if (fromClient) {
+        relay.tracker().countIn(bytes.readableBytes());
+      } else {
+        relay.tracker().countOut(bytes.readableBytes());
+      }
+    }
+    // Ownership passes to the peer's outbound buffer. A failed write fires exceptionCaught in the
+    // peer's pipeline (void promise), where its RelayHandler closes both.
+    peer.write(msg, peer.voidPromise());
+    if (!peer.isWritable()) {
+      ctx.channel().config().setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    relay.peerOf(ctx.channel()).flush();
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    // As Velocity's BackendPlaySessionHandler: the peer reads only while we can take its bytes.
+    Channel peer = relay.peerOf(ctx.channel());
+    peer.config().setAutoRead(ctx.channel().isWritable());
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      relay.inputShutdown(ctx.channel());
+    } else if (evt instanceof IdleStateEvent) {
+      relay.idle();
+    }
+    ReferenceCountUtil.release(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    relay.inactive(ctx.channel());
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    relay.failed();
+  }
+}

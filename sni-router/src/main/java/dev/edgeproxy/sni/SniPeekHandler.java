@@ -1,0 +1,185 @@
+package dev.edgeproxy.sni;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Peeks the ClientHello: buffers the client's first bytes, parses them, bounds the wait and the
+ * size, asks the {@link RouteResolver}, then either hands the untouched bytes to the forwarding
+ * stage and removes itself, or refuses. It never connects anywhere and never counts metrics.
+ */
+final class SniPeekHandler extends ChannelInboundHandlerAdapter {
+
+  /** What happens to a connection the resolver forwards (production: {@link Forwarder}). */
+  @FunctionalInterface
+  interface ForwardingStage {
+    /** Takes ownership of {@code hello} in every case, even when it throws. */
+    void start(Channel inbound, ConnectionTracker tracker, RouteDecision.Forward decision, ByteBuf hello);
+  }
+
+  static final String REASON_TIMEOUT = "timeout";
+
+  private final Duration clientHelloTimeout;
+  private final int maxClientHelloBytes;
+  private final RouteResolver resolver;
+  private final RouterEvents events;
+  private final ConnectionTracker tracker;
+  private final ForwardingStage forwardingStage;
+  private final ClientHelloParser parser;
+  /** Every byte read so far, untouched: it is replayed to the backend byte for byte. */
+  private ByteBuf cumulation;
+  private ScheduledFuture<?> timeout;
+  private boolean decided;
+
+  SniPeekHandler(
+      Duration clientHelloTimeout,
+      int maxClientHelloBytes,
+      RouteResolver resolver,
+      RouterEvents events,
+      ConnectionTracker tracker,
+      ForwardingStage forwardingStage) {
+    this.clientHelloTimeout = clientHelloTimeout;
+    this.maxClientHelloBytes = maxClientHelloBytes;
+    this.resolver = resolver;
+    this.events = events;
+    this.tracker = tracker;
+    this.forwardingStage = forwardingStage;
+    this.parser = new ClientHelloParser(maxClientHelloBytes);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    cumulation = ctx.alloc().buffer(1024);
+    // The timeout counts from accept, so the time spent on an incoming PROXY header counts too.
+    long remaining = clientHelloTimeout.toNanos() - (System.nanoTime() - tracker.startNanos());
+    timeout = ctx.executor().schedule(() -> onTimeout(ctx), Math.max(0, remaining), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    cancelTimeout();
+    if (cumulation != null) {
+      cumulation.release();
+      cumulation = null;
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (decided || !(msg instanceof ByteBuf in)) {
+      // Late bytes after a refusal (or a stray message) are dropped: nothing of a refused
+      // connection goes anywhere.
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    try {
+      tracker.countIn(in.readableBytes());
+      cumulation.writeBytes(in);
+    } finally {
+      in.release();
+    }
+    ClientHelloParser.Result result = parser.parse(cumulation);
+    switch (result.status()) {
+      case NEED_MORE -> {
+        // The parser already knows when the hello cannot fit; this also bounds what we hold.
+        if (cumulation.readableBytes() >= maxClientHelloBytes) {
+          reject(ctx, ClientHelloParser.TOO_LARGE);
+        }
+      }
+      case ERROR -> reject(ctx, result.error());
+      case COMPLETE -> decide(ctx, result.hello());
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent && !decided) {
+      // The client half-closed before a whole hello: it can never complete.
+      decided = true;
+      cancelTimeout();
+      tracker.fail("client_closed");
+      ctx.close();
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    decided = true;
+    cancelTimeout();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // A reset or read error while peeking: nothing else to do with this connection.
+    tracker.fail("io_error");
+    ctx.close();
+  }
+
+  private void onTimeout(ChannelHandlerContext ctx) {
+    if (!decided) {
+      reject(ctx, REASON_TIMEOUT);
+    }
+  }
+
+  private void reject(ChannelHandlerContext ctx, String reason) {
+    finishPeek(ctx);
+    tracker.refuse(reason, null);
+    ctx.close();
+  }
+
+  private void decide(ChannelHandlerContext ctx, ClientHelloInfo hello) {
+    finishPeek(ctx);
+    ConnectionInfo connection = tracker.info();
+    RouteRequest request =
+        new RouteRequest(connection, hello.serverName(), hello.alpn(), hello.encryptedClientHello());
+    events.clientHelloParsed(connection, request, System.nanoTime() - tracker.startNanos());
+    tracker.host(hello.serverName());
+    RouteDecision decision;
+    try {
+      decision = resolver.resolve(request);
+    } catch (RuntimeException e) {
+      decision = null;
+    }
+    if (decision instanceof RouteDecision.Forward forward) {
+      ByteBuf replay = cumulation;
+      cumulation = null; // ownership goes to the forwarding stage
+      ctx.pipeline().remove(this);
+      forwardingStage.start(ctx.channel(), tracker, forward, replay);
+    } else if (decision instanceof RouteDecision.Refuse refuse) {
+      tracker.refuse(refuse.reason(), refuse.host() != null ? refuse.host() : hello.serverName());
+      if (refuse.alert()) {
+        ctx.writeAndFlush(TlsAlerts.unrecognizedName()).addListener(ChannelFutureListener.CLOSE);
+      } else {
+        ctx.close();
+      }
+    } else {
+      tracker.fail("resolver_error");
+      ctx.close();
+    }
+  }
+
+  /** Stops reading and timing; the bytes stay in {@link #cumulation} until forwarded or released. */
+  private void finishPeek(ChannelHandlerContext ctx) {
+    decided = true;
+    cancelTimeout();
+    ctx.channel().config().setAutoRead(false);
+  }
+
+  private void cancelTimeout() {
+    if (timeout != null) {
+      timeout.cancel(false);
+      timeout = null;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.edgeproxy.sni;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The limits and options of one TLS (SNI-peeking) listener.
+ *
+ * @param listenerName the listener name in logs and metrics, e.g. {@code tls}
+ * @param acceptProxyProtocol whether a load balancer in front sends a PROXY header (v1 or v2) first;
+ *     then it is required, and its addresses become the connection's
+ * @param clientHelloTimeout the most time from accept to a complete ClientHello
+ * @param maxClientHelloBytes the most bytes read before the decision, record headers included
+ * @param idleTimeout a forwarded connection with no byte either way for this long is closed
+ */
+public record TlsFrontendSettings(
+    String listenerName,
+    boolean acceptProxyProtocol,
+    Duration clientHelloTimeout,
+    int maxClientHelloBytes,
+    Duration idleTimeout) {
+  /** The smallest cap that still fits a minimal hello; real ones are 16 KiB to 64 KiB. */
+  public static final int MIN_CLIENT_HELLO_BYTES = 512;
+  /** A handshake message length is 24 bits. */
+  public static final int MAX_CLIENT_HELLO_BYTES = 1 << 24;
+
+  public TlsFrontendSettings {
+    Objects.requireNonNull(listenerName, "listenerName");
+    requirePositive(clientHelloTimeout, "clientHelloTimeout");
+    requirePositive(idleTimeout, "idleTimeout");
+    if (maxClientHelloBytes < MIN_CLIENT_HELLO_BYTES || maxClientHelloBytes > MAX_CLIENT_HELLO_BYTES) {
+      throw new IllegalArgumentException(
+          "maxClientHelloBytes must be in [" + MIN_CLIENT_HELLO_BYTES + ", " + MAX_CLIENT_HELLO_BYTES
+              + "]: " + maxClientHelloBytes);
+    }
+  }
+
+  private static void requirePositive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive: " + d);
+    }
+  }
+}

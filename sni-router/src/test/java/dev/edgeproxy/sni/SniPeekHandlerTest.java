@@ -1,0 +1,265 @@
+package dev.edgeproxy.sni;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SniPeekHandlerTest {
+  static final Duration HELLO_TIMEOUT = Duration.ofSeconds(5);
+
+  final RecordingEvents events = new RecordingEvents();
+  final AtomicInteger resolverCalls = new AtomicInteger();
+  final List<ByteBuf> forwardedBytes = new ArrayList<>();
+  final List<RouteDecision.Forward> forwardedDecisions = new ArrayList<>();
+  EmbeddedChannel channel;
+
+  @AfterEach
+  void release() {
+    forwardedBytes.forEach(ByteBuf::release);
+    if (channel != null) {
+      channel.finishAndReleaseAll();
+    }
+  }
+
+  RouteResolver allowing() {
+    return request -> {
+      resolverCalls.incrementAndGet();
+      return new RouteDecision.Forward(
+          "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.V2_WITH_TLVS,
+          request.serverName(), null);
+    };
+  }
+
+  RouteResolver refusing(boolean alert) {
+    return request -> {
+      resolverCalls.incrementAndGet();
+      return new RouteDecision.Refuse("not_allowed", request.serverName(), alert);
+    };
+  }
+
+  EmbeddedChannel channel(RouteResolver resolver, boolean proxyProtocol, int maxBytes) {
+    channel = new EmbeddedChannel();
+    TlsFrontendSettings settings =
+        new TlsFrontendSettings("tls", proxyProtocol, HELLO_TIMEOUT, maxBytes, Duration.ofSeconds(60));
+    TlsFrontend.init(
+        channel, settings, resolver, events, "0123456789abcdef",
+        (inbound, tracker, decision, hello, idle) -> {
+          forwardedBytes.add(hello);
+          forwardedDecisions.add(decision);
+          tracker.forwarding(decision);
+        });
+    return channel;
+  }
+
+  static void writeInChunks(EmbeddedChannel ch, byte[] bytes, int chunk) {
+    for (int p = 0; p < bytes.length && ch.isOpen(); p += chunk) {
+      ch.writeInbound(Unpooled.wrappedBuffer(bytes, p, Math.min(chunk, bytes.length - p)));
+    }
+  }
+
+  ConnectionRecord closedRecord() {
+    channel.runPendingTasks();
+    ConnectionRecord record = events.closed.poll();
+    assertThat(record).isNotNull();
+    return record;
+  }
+
+  @Test
+  void allowedHelloIsHandedOnByteForByteAndThePeekRemovesItself() {
+    byte[] hello = Hellos.chromeLike("allowed.example.com", false);
+    byte[] extra = {23, 3, 3, 0, 1, 42}; // early bytes after the hello ride along
+    channel(allowing(), false, 16384);
+    writeInChunks(channel, Hellos.prefix(hello, hello.length - 3), 7);
+    assertThat(forwardedBytes).isEmpty();
+    // the read that completes the hello also carries the first bytes after it
+    channel.writeInbound(Unpooled.wrappedBuffer(Hellos.concat(new byte[] {hello[hello.length - 3], hello[hello.length - 2], hello[hello.length - 1]}, extra)));
+    assertThat(forwardedBytes).hasSize(1);
+    assertThat(ByteBufUtil.getBytes(forwardedBytes.get(0))).isEqualTo(Hellos.concat(hello, extra));
+    assertThat(channel.pipeline().get(PipelineNames.SNI_PEEK)).isNull();
+    assertThat(channel.config().isAutoRead()).isFalse();
+    assertThat(events.parsed).singleElement().satisfies(r -> {
+      assertThat(r.serverName()).isEqualTo("allowed.example.com");
+      assertThat(r.alpn()).containsExactly("h2", "http/1.1");
+    });
+    assertThat((Object) channel.readOutbound()).isNull();
+    channel.close();
+    ConnectionRecord record = closedRecord();
+    assertThat(record.decision()).isEqualTo("forwarded");
+    assertThat(record.bytesIn()).isEqualTo(hello.length + extra.length);
+    assertThat(events.opened).hasSize(1);
+  }
+
+  @Test
+  void refusedByNameGetsTheAlertAndIsClosed() {
+    channel(refusing(true), false, 16384);
+    writeInChunks(channel, Hellos.jdk("TLSv1.3", "evil.example.com"), 100);
+    ByteBuf alert = channel.readOutbound();
+    try {
+      assertThat(ByteBufUtil.hexDump(alert)).isEqualTo("15030300020270");
+    } finally {
+      alert.release();
+    }
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(forwardedBytes).isEmpty();
+    ConnectionRecord record = closedRecord();
+    assertThat(record.decision()).isEqualTo("refused");
+    assertThat(record.reason()).isEqualTo("not_allowed");
+    assertThat(record.host()).isEqualTo("evil.example.com");
+  }
+
+  @Test
+  void refusalWithoutAlertJustCloses() {
+    channel(refusing(false), false, 16384);
+    channel.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.2", "x.example.com")));
+    assertThat((Object) channel.readOutbound()).isNull();
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void timeoutCountsFromAcceptAndClosesWithoutAsking() {
+    channel(allowing(), false, 16384);
+    byte[] hello = Hellos.jdk("TLSv1.3", "slow.example.com");
+    channel.writeInbound(Unpooled.wrappedBuffer(hello, 0, 20));
+    channel.advanceTimeBy(HELLO_TIMEOUT.toMillis() - 1000, TimeUnit.MILLISECONDS);
+    channel.runScheduledPendingTasks();
+    assertThat(channel.isOpen()).isTrue();
+    channel.advanceTimeBy(1000, TimeUnit.MILLISECONDS);
+    channel.runScheduledPendingTasks();
+    assertThat(channel.isOpen()).isFalse();
+    assertThat((Object) channel.readOutbound()).isNull();
+    assertThat(resolverCalls).hasValue(0);
+    ConnectionRecord record = closedRecord();
+    assertThat(record.reason()).isEqualTo("timeout");
+    assertThat(record.decision()).isEqualTo("refused");
+  }
+
+  @Test
+  void timeoutIsCancelledOnceDecided() {
+    channel(allowing(), false, 16384);
+    channel.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "fast.example.com")));
+    channel.advanceTimeBy(HELLO_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+    channel.runScheduledPendingTasks();
+    assertThat(channel.isOpen()).isTrue();
+    assertThat(forwardedBytes).hasSize(1);
+  }
+
+  @Test
+  void tooLargeIsClosedWithoutAsking() {
+    channel(allowing(), false, 1024);
+    byte[] split = Hellos.records(Hellos.unframe(Hellos.chromeLike("big.example.com", false)), 200);
+    writeInChunks(channel, split, 50);
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(resolverCalls).hasValue(0);
+    assertThat((Object) channel.readOutbound()).isNull();
+    assertThat(closedRecord().reason()).isEqualTo("too_large");
+  }
+
+  @Test
+  void nonTlsIsClosedWithoutAsking() {
+    channel(allowing(), false, 16384);
+    channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.US_ASCII));
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(resolverCalls).hasValue(0);
+    assertThat((Object) channel.readOutbound()).isNull();
+    ConnectionRecord record = closedRecord();
+    assertThat(record.reason()).isEqualTo("not_tls");
+    assertThat(record.decision()).isEqualTo("refused");
+  }
+
+  @Test
+  void malformedIsClosedWithoutAsking() {
+    channel(allowing(), false, 16384);
+    byte[] bad = Hellos.jdk("TLSv1.3", "bad.example.com");
+    bad[5] = 2;
+    channel.writeInbound(Unpooled.wrappedBuffer(bad));
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(resolverCalls).hasValue(0);
+    assertThat(closedRecord().reason()).isEqualTo("malformed");
+  }
+
+  @Test
+  void clientLeavingEarlyIsAnError() {
+    channel(allowing(), false, 16384);
+    channel.writeInbound(Unpooled.wrappedBuffer(Hellos.prefix(Hellos.jdk("TLSv1.3", "a.example.com"), 30)));
+    channel.close();
+    ConnectionRecord record = closedRecord();
+    assertThat(record.decision()).isEqualTo("error");
+    assertThat(record.reason()).isEqualTo("client_closed");
+    assertThat(record.bytesIn()).isEqualTo(30);
+  }
+
+  @Test
+  void proxyHeaderAddressesBecomeTheConnection() {
+    channel(allowing(), true, 16384);
+    HAProxyMessage header =
+        new HAProxyMessage(
+            HAProxyProtocolVersion.V2, HAProxyCommand.PROXY, HAProxyProxiedProtocol.TCP4,
+            "198.51.100.7", "203.0.113.9", 40000, 443);
+    byte[] hello = Hellos.jdk("TLSv1.3", "lb.example.com");
+    writeInChunks(channel, Hellos.concat(encode(header), hello), 5);
+    assertThat(forwardedBytes).hasSize(1);
+    assertThat(ByteBufUtil.getBytes(forwardedBytes.get(0))).isEqualTo(hello);
+    assertThat(channel.pipeline().names())
+        .doesNotContain(PipelineNames.PROXY_DECODER, PipelineNames.PROXY_INFO, PipelineNames.SNI_PEEK);
+    ConnectionInfo info = events.parsed.get(0).connection();
+    assertThat(info.client()).isEqualTo(new InetSocketAddress("198.51.100.7", 40000));
+    assertThat(info.local()).isEqualTo(new InetSocketAddress("203.0.113.9", 443));
+    assertThat(events.opened).containsExactly(info);
+  }
+
+  @Test
+  void localProxyCommandKeepsTheSocketAddresses() {
+    channel(allowing(), true, 16384);
+    HAProxyMessage header =
+        new HAProxyMessage(
+            HAProxyProtocolVersion.V2, HAProxyCommand.LOCAL, HAProxyProxiedProtocol.UNKNOWN,
+            null, null, 0, 0);
+    channel.writeInbound(Unpooled.wrappedBuffer(Hellos.concat(encode(header), Hellos.jdk("TLSv1.3", "l.example.com"))));
+    assertThat(forwardedBytes).hasSize(1);
+    assertThat(events.parsed.get(0).connection().client().getPort()).isZero();
+  }
+
+  @Test
+  void missingProxyHeaderClosesTheConnection() {
+    channel(allowing(), true, 16384);
+    channel.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "nohdr.example.com")));
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(resolverCalls).hasValue(0);
+    assertThat((Object) channel.readOutbound()).isNull();
+    ConnectionRecord record = closedRecord();
+    assertThat(record.reason()).isEqualTo("bad_proxy_header");
+    assertThat(events.opened).hasSize(1);
+  }
+
+  static byte[] encode(HAProxyMessage message) {
+    EmbeddedChannel encoder = new EmbeddedChannel(HAProxyMessageEncoder.INSTANCE);
+    try {
+      encoder.writeOutbound(message);
+      ByteBuf out = encoder.readOutbound();
+      try {
+        return ByteBufUtil.getBytes(out);
+      } finally {
+        out.release();
+      }
+    } finally {
+      encoder.finishAndReleaseAll();
+    }
+  }
+}

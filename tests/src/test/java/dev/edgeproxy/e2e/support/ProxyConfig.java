@@ -1,0 +1,190 @@
+package dev.edgeproxy.e2e.support;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The edge-proxy.yaml and allowlist.yaml a test runs with, in the format of the spec's example files,
+ * always on loopback and with short timeouts so that the tests stay fast.
+ */
+public final class ProxyConfig {
+
+  /** A backend pool. {@code tlvs == null} leaves {@code proxyProtocolTlvs} out (the default: authority, unique-id). */
+  public record Pool(String name, List<String> tls, String proxyProtocol, List<String> tlvs) {}
+
+  public record Route(List<String> hosts, String backend) {}
+
+  final int tlsPort = Ports.free();
+  final int tlsPortV6 = Ports.ipv6LoopbackUsable() ? Ports.free() : 0;
+  final int adminPort = Ports.free();
+  private final Map<String, Pool> pools = new LinkedHashMap<>();
+  private final List<Route> routes = new ArrayList<>();
+  private String defaultBackend;
+  private String noSni = "refuse";
+  private String clientHelloTimeout = "2s";
+  private String leakDetection = "paranoid";
+  private List<String> allow = List.of();
+  private List<String> deny = List.of();
+
+  public ProxyConfig pool(String name, String endpoint) {
+    return pool(new Pool(name, List.of(endpoint), "v2", null));
+  }
+
+  public ProxyConfig pool(Pool pool) {
+    pools.put(pool.name(), pool);
+    if (defaultBackend == null) {
+      defaultBackend = pool.name();
+    }
+    return this;
+  }
+
+  public ProxyConfig route(String backend, String... hosts) {
+    routes.add(new Route(List.of(hosts), backend));
+    return this;
+  }
+
+  public ProxyConfig defaultBackend(String name) {
+    this.defaultBackend = name;
+    return this;
+  }
+
+  /** {@code refuse} or a pool name. */
+  public ProxyConfig noSni(String value) {
+    this.noSni = value;
+    return this;
+  }
+
+  public ProxyConfig clientHelloTimeout(String duration) {
+    this.clientHelloTimeout = duration;
+    return this;
+  }
+
+  /** Netty's leak detection level inside the proxy (paranoid by default; it slows bulk transfers down). */
+  public ProxyConfig leakDetection(String level) {
+    this.leakDetection = level;
+    return this;
+  }
+
+  public ProxyConfig allow(String... hosts) {
+    this.allow = List.of(hosts);
+    return this;
+  }
+
+  public ProxyConfig deny(String... hosts) {
+    this.deny = List.of(hosts);
+    return this;
+  }
+
+  public int tlsPort() {
+    return tlsPort;
+  }
+
+  /** 0 when the machine has no IPv6 loopback. */
+  public int tlsPortV6() {
+    return tlsPortV6;
+  }
+
+  public int adminPort() {
+    return adminPort;
+  }
+
+  String leakDetectionLevel() {
+    return leakDetection;
+  }
+
+  /** The allow-list file for the current allow and deny lists. */
+  public String allowListYaml() {
+    return allowListYaml(allow, deny);
+  }
+
+  public static String allowListYaml(List<String> allow, List<String> deny) {
+    StringBuilder yaml = new StringBuilder("# written by the end-to-end tests\nallow:");
+    if (allow.isEmpty()) {
+      yaml.append(" []\n");
+    } else {
+      yaml.append('\n');
+      allow.forEach(host -> yaml.append("  - \"").append(host).append("\"\n"));
+    }
+    yaml.append("deny:");
+    if (deny.isEmpty()) {
+      yaml.append(" []\n");
+    } else {
+      yaml.append('\n');
+      deny.forEach(host -> yaml.append("  - \"").append(host).append("\"\n"));
+    }
+    return yaml.toString();
+  }
+
+  /** edge-proxy.yaml naming the given allow-list and state files. */
+  public String edgeProxyYaml(String allowListFile, String stateFile) {
+    String binds = "\"127.0.0.1:" + tlsPort + "\"" + (tlsPortV6 == 0 ? "" : ", \"[::1]:" + tlsPortV6 + "\"");
+    StringBuilder yaml = new StringBuilder();
+    yaml.append("""
+        node:
+          name: e2e
+        listeners:
+          tls:
+            bind: [%s]
+            acceptProxyProtocol: false
+            clientHelloTimeout: %s
+            maxClientHelloBytes: 16384
+            noSni: %s
+          admin:
+            bind: "127.0.0.1:%d"
+            allowFrom: ["127.0.0.0/8", "::1/128"]
+            syncToken: e2e-sync-token
+        backends:
+        """.formatted(binds, clientHelloTimeout, noSni, adminPort));
+    for (Pool pool : pools.values()) {
+      yaml.append("  ").append(pool.name()).append(":\n")
+          .append("    tls: [").append(quoted(pool.tls())).append("]\n")
+          .append("    proxyProtocol: ").append(pool.proxyProtocol()).append('\n');
+      if (pool.tlvs() != null) {
+        yaml.append("    proxyProtocolTlvs: [").append(String.join(", ", pool.tlvs())).append("]\n");
+      }
+      yaml.append("""
+              balance: round-robin
+              connectTimeout: 2s
+              healthCheck:
+                interval: 1s
+                timeout: 1s
+                unhealthyAfter: 3
+                healthyAfter: 1
+          """);
+    }
+    if (routes.isEmpty()) {
+      yaml.append("routes: []\n");
+    } else {
+      yaml.append("routes:\n");
+      for (Route route : routes) {
+        yaml.append("  - hosts: [").append(quoted(route.hosts())).append("]\n")
+            .append("    backend: ").append(route.backend()).append('\n');
+      }
+    }
+    yaml.append("defaultBackend: ").append(defaultBackend).append('\n');
+    yaml.append("""
+        allowlist:
+          stateFile: "%s"
+          maxShrink: 50%%
+          enforce: true
+          closeRevokedAfter: never
+          file:
+            path: "%s"
+        limits:
+          maxConnections: 1000
+          maxConnectionsPerIp: 256
+          idleTimeout: 5m
+          drainTimeout: 3s
+        accessLog:
+          format: json
+        """.formatted(stateFile, allowListFile));
+    return yaml.toString();
+  }
+
+  private static String quoted(List<String> values) {
+    return values.stream().map(v -> "\"" + v + "\"").collect(Collectors.joining(", "));
+  }
+}
