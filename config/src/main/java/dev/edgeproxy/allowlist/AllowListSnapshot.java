@@ -37,6 +37,9 @@ public final class AllowListSnapshot {
   private final SortedMap<HostPattern, List<Provenance>> denied;
   private final Map<String, List<Provenance>> exactAllowed;
   private final Map<String, List<Provenance>> wildcardAllowed;
+  /** Allow entries before deny, only to explain a denial without scanning. */
+  private final Map<String, List<Provenance>> exactAllowedRaw;
+  private final Map<String, List<Provenance>> wildcardAllowedRaw;
   private final Map<String, Provenance> exactDenied;
   private final Map<String, Provenance> wildcardDenied;
   private final Map<String, RouteHit> exactRoutes;
@@ -100,11 +103,14 @@ public final class AllowListSnapshot {
       (d.getKey().isWildcard() ? wildDeny : exactDeny)
           .put(d.getKey().name().value(), d.getValue().get(0));
     }
+    Map<String, List<Provenance>> exactRaw = new HashMap<>();
+    Map<String, List<Provenance>> wildRaw = new HashMap<>();
     TreeMap<HostPattern, List<Provenance>> effective = new TreeMap<>();
     Map<String, List<Provenance>> exact = new HashMap<>();
     Map<String, List<Provenance>> wild = new HashMap<>();
     for (Map.Entry<HostPattern, List<Provenance>> a : allow.entrySet()) {
       HostPattern p = a.getKey();
+      (p.isWildcard() ? wildRaw : exactRaw).put(p.name().value(), List.copyOf(a.getValue()));
       if (deny.containsKey(p)) {
         continue;
       }
@@ -133,6 +139,8 @@ public final class AllowListSnapshot {
     this.denied = Collections.unmodifiableSortedMap(deniedSorted);
     this.exactAllowed = exact;
     this.wildcardAllowed = wild;
+    this.exactAllowedRaw = exactRaw;
+    this.wildcardAllowedRaw = wildRaw;
     this.exactDenied = exactDeny;
     this.wildcardDenied = wildDeny;
     this.exactRoutes = exactR;
@@ -171,21 +179,15 @@ public final class AllowListSnapshot {
 
     List<Provenance> exact = exactAllowed.get(name);
     List<Provenance> wild = parent == null ? null : wildcardAllowed.get(parent);
-    List<Provenance> allowedBy;
-    if (exact != null && wild != null) {
-      allowedBy = new ArrayList<>(exact);
-      allowedBy.addAll(wild);
-    } else {
-      allowedBy = exact != null ? exact : wild != null ? wild : List.of();
-    }
+    List<Provenance> allowedBy = join(exact, wild);
 
     Provenance deniedBy = exactDenied.get(name);
     if (deniedBy == null && parent != null) {
       deniedBy = wildcardDenied.get(parent);
     }
     if (deniedBy != null) {
-      // a deny removed the equal allow entries from the tables; report what allowed it anyway
-      allowedBy = allowedByIgnoringDeny(host);
+      // a deny removed the allow entries it covers from the tables; report what allowed it anyway
+      allowedBy = join(exactAllowedRaw.get(name), parent == null ? null : wildcardAllowedRaw.get(parent));
     }
 
     RouteHit route = exactRoutes.get(name);
@@ -202,17 +204,13 @@ public final class AllowListSnapshot {
         route == null ? null : route.provenance());
   }
 
-  /** For a denied host only (rare): which allow entries of the sources name it. */
-  private List<Provenance> allowedByIgnoringDeny(HostName host) {
-    List<Provenance> out = new ArrayList<>();
-    for (SourceList list : sources.values()) {
-      for (SourceEntry e : list.allow()) {
-        if (e.pattern().matches(host)) {
-          out.add(e.provenance());
-        }
-      }
+  private static List<Provenance> join(List<Provenance> exact, List<Provenance> wild) {
+    if (exact != null && wild != null) {
+      List<Provenance> both = new ArrayList<>(exact);
+      both.addAll(wild);
+      return both;
     }
-    return out;
+    return exact != null ? exact : wild != null ? wild : List.of();
   }
 
   /** Content hash (12 hex digits) of the effective entries, denies and routes; order-independent. */

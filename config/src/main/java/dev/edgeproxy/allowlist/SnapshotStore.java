@@ -125,9 +125,7 @@ public final class SnapshotStore {
       if (!src.isObject()) {
         return problem(file, "missing 'sources'");
       }
-      var it = src.fields();
-      while (it.hasNext()) {
-        var e = it.next();
+      for (var e : src.properties()) {
         JsonNode s = e.getValue();
         sources.put(
             e.getKey(),

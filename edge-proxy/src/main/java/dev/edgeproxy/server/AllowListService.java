@@ -46,7 +46,7 @@ final class AllowListService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AllowListService.class);
   private static final long FILE_POLL_MILLIS = 1000;
 
-  private final EdgeProxyConfig config;
+  private volatile EdgeProxyConfig config;
   private final ServerEvents events;
   private final MeterRegistry meters;
   private final AllowListRegistry registry;
@@ -106,6 +106,12 @@ final class AllowListService implements AutoCloseable {
       // Only the config's routes: that is a complete, if small, allow-list.
       registry.markReady();
     }
+  }
+
+  /** A reload: new config routes and maxShrink now; enforce and closeRevokedAfter from now on. */
+  void reconfigure(EdgeProxyConfig next) {
+    registry.reconfigure(ConfigRoutes.of(next), next.allowlist().maxShrink());
+    this.config = next;
   }
 
   AllowListSnapshot current() {

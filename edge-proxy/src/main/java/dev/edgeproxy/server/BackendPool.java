@@ -93,6 +93,11 @@ final class BackendPool {
     int start = Math.floorMod(next.getAndIncrement(), n);
     for (int i = 0; i < n; i++) {
       PoolEndpoint e = endpoints.get((start + i) % n);
+      if (e.unresolved()) {
+        // Connecting would make Netty resolve the name on the event loop, blocking it; the
+        // health checker keeps trying to resolve it on its own thread.
+        continue;
+      }
       (e.healthy() ? healthy : unhealthy).add(e);
     }
     if (balance == Balance.LEAST_CONNECTIONS && healthy.size() > 1) {

@@ -1,6 +1,8 @@
 package dev.edgeproxy.server;
 
 import dev.edgeproxy.config.BindAddress;
+import dev.edgeproxy.config.ConfigException;
+import dev.edgeproxy.config.ConfigLoader;
 import dev.edgeproxy.config.EdgeProxyConfig;
 import dev.edgeproxy.config.TlsListenerConfig;
 import dev.edgeproxy.sni.ConnectionIds;
@@ -10,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
@@ -18,6 +21,10 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -40,13 +47,26 @@ final class EdgeProxyServer implements AutoCloseable {
   private final ServerEvents events;
   private final AllowListService allowList;
   private final AtomicReference<Routing> routing;
-  private final List<Channel> listeners = new ArrayList<>();
+  private final AtomicReference<EdgeProxyConfig> current;
+  private final ConnectionLimits limits;
+  private final HealthChecker healthChecker;
+  private final Path configFile;
+  private final Map<String, ListenerGroup> listenerGroups = new LinkedHashMap<>();
+  private final List<Channel> listeners = new CopyOnWriteArrayList<>();
   private final long startedNanos = System.nanoTime();
   private volatile boolean draining;
   private AdminServer admin;
 
+  /** The channels bound for one listener, and the data path new connections get. */
+  private record ListenerGroup(
+      Map<BindAddress, Channel> channels,
+      AtomicReference<ChannelInitializer<Channel>> dataPath,
+      ServerBootstrap bootstrap) {}
+
   private EdgeProxyServer(EdgeProxyConfig config, Path configFile) throws Exception {
     this.config = config;
+    this.configFile = configFile;
+    this.current = new AtomicReference<>(config);
     this.transport = Transport.detect();
     this.acceptors = transport.newGroup(1, "edge-accept");
     this.workers = transport.newGroup(Runtime.getRuntime().availableProcessors(), "edge-io");
@@ -56,8 +76,16 @@ final class EdgeProxyServer implements AutoCloseable {
             config.accessLog().path().orElse(null));
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.config().commonTags("node", config.node().name());
-    this.events = new ServerEvents(accessLog, new ProxyMetrics(meters));
+    this.events =
+        new ServerEvents(
+            accessLog,
+            new ProxyMetrics(meters),
+            config.limits().maxConnectionsPerIp(),
+            proxyProtocolListeners(config));
+    this.limits =
+        new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());
     this.routing = new AtomicReference<>(Routing.from(config));
+    this.healthChecker = new HealthChecker(workers, transport);
     this.allowList = new AllowListService(config, events, meters);
   }
 
@@ -82,6 +110,7 @@ final class EdgeProxyServer implements AutoCloseable {
         transport.name().toLowerCase(java.util.Locale.ROOT),
         epollMissing == null ? "" : " (epoll unavailable: " + epollMissing + ")");
     routing.get().pools().values().forEach(p -> p.allEndpoints().forEach(PoolEndpoint::resolve));
+    healthChecker.watch(routing::get, config.backends());
     allowList.start();
     if (config.listeners().tls().isPresent()) {
       bindTls(config.listeners().tls().get());
@@ -94,27 +123,71 @@ final class EdgeProxyServer implements AutoCloseable {
     log.info("edge-proxy ready: {}", listeners.stream().map(Channel::localAddress).toList());
   }
 
-  private void bindTls(TlsListenerConfig tls) throws InterruptedException {
+  private static Set<String> proxyProtocolListeners(EdgeProxyConfig config) {
+    return config.listeners().tls().filter(TlsListenerConfig::acceptProxyProtocol).isPresent()
+        ? Set.of("tls")
+        : Set.of();
+  }
+
+  private ChannelInitializer<Channel> tlsDataPath(EdgeProxyConfig c, TlsListenerConfig tls) {
     TlsFrontendSettings settings =
         new TlsFrontendSettings(
             "tls",
             tls.acceptProxyProtocol(),
             tls.clientHelloTimeout(),
             tls.maxClientHelloBytes(),
-            config.limits().idleTimeout());
+            c.limits().idleTimeout());
     AllowListRouteResolver resolver =
         new AllowListRouteResolver(
-            AllowListRouteResolver.Listener.TLS, routing::get, allowList::current);
-    ServerBootstrap b =
-        new ServerBootstrap()
-            .group(acceptors, workers)
-            .channel(transport.serverChannel())
-            .option(ChannelOption.SO_BACKLOG, 4096)
-            .option(ChannelOption.SO_REUSEADDR, true);
+            AllowListRouteResolver.Listener.TLS,
+            routing::get,
+            allowList::current,
+            events::overPerIpLimit);
+    return TlsFrontend.initializer(settings, resolver, events, ConnectionIds::next);
+  }
+
+  private void bindTls(TlsListenerConfig tls) throws InterruptedException {
+    AtomicReference<ChannelInitializer<Channel>> dataPath =
+        new AtomicReference<>(tlsDataPath(config, tls));
+    ServerBootstrap b = listenerBootstrap();
     TlsFrontend.applyChildOptions(b);
-    b.childHandler(TlsFrontend.initializer(settings, resolver, events, ConnectionIds::next));
+    b.childHandler(
+        new AcceptGate("tls", limits, !tls.acceptProxyProtocol(), events, dataPath::get));
+    ListenerGroup group = new ListenerGroup(new LinkedHashMap<>(), dataPath, b);
+    listenerGroups.put("tls", group);
     for (BindAddress bind : tls.binds()) {
-      listeners.add(bind(b, bind, "tls"));
+      Channel ch = bind(b, bind, "tls");
+      group.channels().put(bind, ch);
+      listeners.add(ch);
+    }
+  }
+
+  private ServerBootstrap listenerBootstrap() {
+    return new ServerBootstrap()
+        .group(acceptors, workers)
+        .channel(transport.serverChannel())
+        .option(ChannelOption.SO_BACKLOG, 4096)
+        .option(ChannelOption.SO_REUSEADDR, true);
+  }
+
+  /** Binds what a reload added, closes what it removed; open connections are not touched. */
+  private void rebind(String name, ListenerGroup group, List<BindAddress> wanted)
+      throws InterruptedException {
+    for (var it = group.channels().entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      if (!wanted.contains(entry.getKey())) {
+        log.info("reload: closing listener {} ({})", entry.getKey(), name);
+        entry.getValue().close().awaitUninterruptibly();
+        listeners.remove(entry.getValue());
+        it.remove();
+      }
+    }
+    for (BindAddress bind : wanted) {
+      if (!group.channels().containsKey(bind)) {
+        Channel ch = bind(group.bootstrap(), bind, name);
+        group.channels().put(bind, ch);
+        listeners.add(ch);
+      }
     }
   }
 
@@ -151,9 +224,52 @@ final class EdgeProxyServer implements AutoCloseable {
     return listeners.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
   }
 
-  /** SIGHUP: re-reads every allow-list source now. */
-  void reload() {
+  /**
+   * SIGHUP: reloads the configuration file and re-reads every allow-list source. A configuration
+   * that does not load is refused and the running one stays. What a reload changes: TLS listener
+   * addresses and settings (for new connections), pools, routes, defaultBackend, noSni, maxShrink,
+   * enforce. Open connections keep their backend. Other changes (sources, admin listener, limits,
+   * access log) are reported as needing a restart.
+   */
+  synchronized boolean reload() {
+    if (configFile == null || draining) {
+      allowList.syncAll();
+      return false;
+    }
+    EdgeProxyConfig next;
+    try {
+      next = ConfigLoader.load(configFile);
+    } catch (ConfigException e) {
+      log.error(
+          "reload refused, the running configuration stays: {}",
+          e.problems().stream().map(Object::toString).toList());
+      return false;
+    }
+    EdgeProxyConfig before = current.get();
+    try {
+      if (next.listeners().tls().isPresent() && listenerGroups.containsKey("tls")) {
+        TlsListenerConfig tls = next.listeners().tls().get();
+        ListenerGroup group = listenerGroups.get("tls");
+        group.dataPath().set(tlsDataPath(next, tls));
+        rebind("tls", group, tls.binds());
+      } else if (next.listeners().tls().isPresent() != before.listeners().tls().isPresent()) {
+        log.warn("reload: adding or removing the whole tls listener needs a restart");
+      }
+    } catch (IllegalStateException | InterruptedException e) {
+      log.error("reload: {}", e.getMessage());
+    }
+    Routing nextRouting = Routing.from(next);
+    nextRouting.pools().values().forEach(p -> p.allEndpoints().forEach(PoolEndpoint::resolve));
+    routing.set(nextRouting);
+    healthChecker.watch(routing::get, next.backends());
+    allowList.reconfigure(next);
+    current.set(next);
+    for (String part : RestartOnly.changed(before, next)) {
+      log.warn("reload: {} changed; that takes effect after a restart", part);
+    }
+    log.info("configuration reloaded from {}", configFile);
     allowList.syncAll();
+    return true;
   }
 
   Duration uptime() {
@@ -193,6 +309,7 @@ final class EdgeProxyServer implements AutoCloseable {
   @Override
   public void close() {
     draining = true;
+    healthChecker.close();
     allowList.close();
     if (admin != null) {
       admin.close();

@@ -55,6 +55,10 @@ final class PoolEndpoint implements Upstream {
     }
   }
 
+  boolean unresolved() {
+    return address.isUnresolved();
+  }
+
   @Override
   public SocketAddress address() {
     return address;

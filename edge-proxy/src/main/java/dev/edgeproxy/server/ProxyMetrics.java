@@ -86,14 +86,16 @@ final class ProxyMetrics {
 
   void backendConnected(String pool, long nanos) {
     backendConnect
-        .computeIfAbsent(
-            pool,
-            p ->
-                Timer.builder("edge.backend.connect")
-                    .description("Time to establish a backend connection")
-                    .tag("pool", p)
-                    .register(registry))
+        .computeIfAbsent(pool, p -> backendConnectTimer(registry, p))
         .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The backend connect timer of a pool; also registered ahead for every pool by the admin. */
+  static Timer backendConnectTimer(MeterRegistry registry, String pool) {
+    return Timer.builder("edge.backend.connect")
+        .description("Time to establish a backend connection")
+        .tag("pool", pool)
+        .register(registry);
   }
 
   private AtomicLong activeGauge(String listener) {

@@ -239,6 +239,20 @@ public final class ClientHelloParser {
     if (compressionLength < 1 || end - p < compressionLength) {
       return null;
     }
+    // RFC 5246 7.4.1.2: the list MUST contain null (0); the only other registered methods are
+    // DEFLATE (1) and LZS (64). Checking them makes a mis-sized cipher suite list far less likely to
+    // pass as a hello that simply ends early (without extensions, thus without SNI).
+    boolean hasNull = false;
+    for (int i = 0; i < compressionLength; i++) {
+      final int method = in.getUnsignedByte(p + i);
+      if (method != 0 && method != 1 && method != 64) {
+        return null;
+      }
+      hasNull |= method == 0;
+    }
+    if (!hasNull) {
+      return null;
+    }
     p += compressionLength;
     String serverName = null;
     List<String> alpn = List.of();

@@ -157,7 +157,9 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
         (ChannelFuture f) -> {
           attempt = null;
           if (!f.isSuccess()) {
-            connectFailed(ctx, upstream, f.cause());
+            if (!done) { // an attempt we cancelled because the client left is not the endpoint's fault
+              connectFailed(ctx, upstream, f.cause());
+            }
             return;
           }
           Channel outbound = f.channel();
@@ -176,9 +178,7 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
   private void connectFailed(ChannelHandlerContext ctx, Upstream upstream, Throwable cause) {
     upstream.connectFailed(cause);
     events.backendConnectFailed(tracker.info(), decision.pool(), upstream, cause);
-    if (!done) {
-      connectNext(ctx);
-    }
+    connectNext(ctx);
   }
 
   private void startRelay(ChannelHandlerContext ctx, Channel outbound) {

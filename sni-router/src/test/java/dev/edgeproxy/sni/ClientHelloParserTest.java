@@ -176,9 +176,10 @@ class ClientHelloParserTest {
   }
 
   @Test
-  void everyCorruptedLengthFieldIsNeverAWrongAnswer() {
+  void everyCorruptedLengthFieldFailsUnlessItIsAnotherValidHello() {
     for (byte[] hello :
-        List.of(Hellos.jdk("TLSv1.3", "len.example.com", "h2", "http/1.1"), Hellos.chromeLike("len.example.com", true))) {
+        List.of(Hellos.fixture("jdk17-tls13-sni-alpn.hex"), Hellos.chromeLike("len.example.com", true))) {
+      assertThat(parse(hello).hello().serverName()).isEqualTo("len.example.com");
       int errors = 0;
       List<int[]> fields = Hellos.lengthFields(hello);
       assertThat(fields.size()).isGreaterThan(10);
@@ -244,11 +245,17 @@ class ClientHelloParserTest {
     split[45] = 21;
     assertMalformed(split);
 
-    // session id 33, odd cipher suites, no compression method
+    // session id 33
     int sid = 5 + 4 + 2 + 32;
     byte[] longSid = hello.clone();
     longSid[sid] = 33;
     assertMalformed(longSid);
+
+    // compression methods without null, or with an unregistered method
+    byte[] noNull = Hellos.concat(new byte[] {3, 3}, new byte[32], new byte[] {0, 0, 2, 0x13, 1, 1, 1});
+    assertMalformedBody(noNull);
+    byte[] unknown = Hellos.concat(new byte[] {3, 3}, new byte[32], new byte[] {0, 0, 2, 0x13, 1, 2, 0, 7});
+    assertMalformedBody(unknown);
   }
 
   @Test

@@ -15,6 +15,15 @@ import javax.net.ssl.SSLParameters;
 /** Real and hand-built ClientHello bytes for tests. */
 final class Hellos {
 
+  /** A committed JDK 17 hello (see src/test/resources/hellos/README.md): the same bytes every run. */
+  static byte[] fixture(String name) {
+    try (java.io.InputStream in = Hellos.class.getResourceAsStream("/hellos/" + name)) {
+      return hex(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The first flight of the JDK's own TLS client, as it would go on the wire. */
   static byte[] jdk(String protocol, String sni, String... alpn) {
     try {

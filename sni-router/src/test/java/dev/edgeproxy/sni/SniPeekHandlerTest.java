@@ -98,7 +98,7 @@ class SniPeekHandlerTest {
       assertThat(r.serverName()).isEqualTo("allowed.example.com");
       assertThat(r.alpn()).containsExactly("h2", "http/1.1");
     });
-    assertThat((Object) channel.readOutbound()).isNull();
+    assertThat(channel.<Object>readOutbound()).isNull();
     channel.close();
     ConnectionRecord record = closedRecord();
     assertThat(record.decision()).isEqualTo("forwarded");
@@ -125,10 +125,25 @@ class SniPeekHandlerTest {
   }
 
   @Test
+  void shadowModeForwardIsRecordedAsWouldRefuse() {
+    channel(
+        request -> new RouteDecision.Forward(
+            "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.NONE, null, "not_allowed"),
+        false, 16384);
+    channel.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "Shadow.Example.com")));
+    assertThat(forwardedBytes).hasSize(1);
+    channel.close();
+    ConnectionRecord record = closedRecord();
+    assertThat(record.decision()).isEqualTo("would_refuse");
+    assertThat(record.reason()).isEqualTo("not_allowed");
+    assertThat(record.host()).isEqualTo("Shadow.Example.com"); // raw, as no valid host was decided
+  }
+
+  @Test
   void refusalWithoutAlertJustCloses() {
     channel(refusing(false), false, 16384);
     channel.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.2", "x.example.com")));
-    assertThat((Object) channel.readOutbound()).isNull();
+    assertThat(channel.<Object>readOutbound()).isNull();
     assertThat(channel.isOpen()).isFalse();
   }
 
@@ -143,7 +158,7 @@ class SniPeekHandlerTest {
     channel.advanceTimeBy(1000, TimeUnit.MILLISECONDS);
     channel.runScheduledPendingTasks();
     assertThat(channel.isOpen()).isFalse();
-    assertThat((Object) channel.readOutbound()).isNull();
+    assertThat(channel.<Object>readOutbound()).isNull();
     assertThat(resolverCalls).hasValue(0);
     ConnectionRecord record = closedRecord();
     assertThat(record.reason()).isEqualTo("timeout");
@@ -167,7 +182,7 @@ class SniPeekHandlerTest {
     writeInChunks(channel, split, 50);
     assertThat(channel.isOpen()).isFalse();
     assertThat(resolverCalls).hasValue(0);
-    assertThat((Object) channel.readOutbound()).isNull();
+    assertThat(channel.<Object>readOutbound()).isNull();
     assertThat(closedRecord().reason()).isEqualTo("too_large");
   }
 
@@ -177,7 +192,7 @@ class SniPeekHandlerTest {
     channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.US_ASCII));
     assertThat(channel.isOpen()).isFalse();
     assertThat(resolverCalls).hasValue(0);
-    assertThat((Object) channel.readOutbound()).isNull();
+    assertThat(channel.<Object>readOutbound()).isNull();
     ConnectionRecord record = closedRecord();
     assertThat(record.reason()).isEqualTo("not_tls");
     assertThat(record.decision()).isEqualTo("refused");
@@ -242,7 +257,7 @@ class SniPeekHandlerTest {
     channel.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "nohdr.example.com")));
     assertThat(channel.isOpen()).isFalse();
     assertThat(resolverCalls).hasValue(0);
-    assertThat((Object) channel.readOutbound()).isNull();
+    assertThat(channel.<Object>readOutbound()).isNull();
     ConnectionRecord record = closedRecord();
     assertThat(record.reason()).isEqualTo("bad_proxy_header");
     assertThat(events.opened).hasSize(1);

@@ -102,9 +102,10 @@ class CliE2eTest {
   }
 
   @Test
-  void checkExplainsDecisionsFromTheSnapshotARunSaved() {
+  void checkExplainsDecisionsFromTheSnapshotARunSaved() throws IOException {
     Tools.require("nginx");
     Path configFile;
+    Path allowList;
     try (NginxBackend nginx = dump.watch(NginxBackend.start());
         EdgeProxyProcess proxy = dump.watch(EdgeProxyProcess.start(new ProxyConfig()
             .pool("nginx", "127.0.0.1:" + nginx.tlsPort())
@@ -112,6 +113,7 @@ class CliE2eTest {
             .deny("blocked.example.test")))) {
       await("allow-list snapshot saved").atMost(Duration.ofSeconds(15)).until(() -> Files.isRegularFile(proxy.stateFile()));
       configFile = proxy.configFile();
+      allowList = proxy.allowListFile();
       proxy.stop();
     }
 
@@ -122,12 +124,25 @@ class CliE2eTest {
 
     assertThat(allowed.exitCode()).as(allowed.describe()).isZero();
     // it names the source entry (the local file) and the pool
-    assertThat(allowed.stdout()).as(allowed.describe()).contains("allowlist.yaml").contains("nginx");
+    assertThat(allowed.stdout()).as(allowed.describe())
+        .contains("allowlist.yaml line " + lineOf(allowList, "www.example.test")).contains("nginx");
     assertThat(wildcard.exitCode()).as(wildcard.describe()).isZero();
-    assertThat(wildcard.stdout()).as(wildcard.describe()).contains("*.apps.example.test");
+    assertThat(wildcard.stdout()).as(wildcard.describe())
+        .contains("allowlist.yaml line " + lineOf(allowList, "*.apps.example.test"));
     assertThat(denied.exitCode()).as(denied.describe()).isEqualTo(3);
     assertThat(denied.stdout()).as(denied.describe()).containsIgnoringCase("den");
     assertThat(unknown.exitCode()).as(unknown.describe()).isEqualTo(3);
+  }
+
+  /** 1-based number of the first line of {@code file} that mentions {@code text}. */
+  private static int lineOf(Path file, String text) throws IOException {
+    List<String> lines = Files.readAllLines(file);
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(text)) {
+        return i + 1;
+      }
+    }
+    throw new AssertionError(text + " not in " + file);
   }
 
   private static Exec.Result validate(Path configFile) {

@@ -85,16 +85,13 @@ class ForwardingE2eTest {
   }
 
   @Test
-  void adminEndpointAnswersHealthReadinessAndMetrics() throws Exception {
+  void adminEndpointAnswersHealthAndReadiness() throws Exception {
     var healthz = proxy.admin("/healthz");
     var readyz = proxy.admin("/readyz");
-    var metrics = proxy.admin("/metrics");
 
     assertThat(healthz.getKey()).isEqualTo(200);
     assertThat(healthz.getValue().strip()).isEqualTo("ok");
     assertThat(readyz.getKey()).isEqualTo(200);
-    assertThat(metrics.getKey()).isEqualTo(200);
-    assertThat(metrics.getValue()).contains("edge_connections_active");
   }
 
   @Test
@@ -187,9 +184,19 @@ class ForwardingE2eTest {
     AccessLogEntry entry = proxy.awaitAccessLog(viaProxy.clientPort());
     assertThat(entry.decision()).as(entry.line()).isEqualTo("forwarded");
     assertThat(entry.bytesOut()).as("bytes to the client: %s", entry.line()).isGreaterThan(LargeFile.SIZE);
-    // printed for the report, never asserted: a shared 2-core machine gives no stable numbers
-    System.out.printf("64 MiB over TLS: via edge-proxy %.1f MB/s (%d ms), direct to nginx %.1f MB/s (%d ms)%n",
-        viaProxy.megabytesPerSecond(), viaProxy.millis(), direct.megabytesPerSecond(), direct.millis());
+    // printed for the report, never asserted: a shared 2-core machine gives no stable numbers.
+    // curl (C, OpenSSL, no hashing) shows the path; the JDK numbers include SHA-256 of every byte.
+    CliClients.CurlReply curlViaProxy =
+        CliClients.curlDownload("big.apps.example.test", proxy.tlsPort(), "/" + LargeFile.NAME);
+    CliClients.CurlReply curlDirect =
+        CliClients.curlDownload("big.apps.example.test", nginx.directTlsPort(), "/" + LargeFile.NAME);
+    assertThat(curlViaProxy.status()).as(curlViaProxy.result().describe()).isEqualTo(200);
+    assertThat(curlDirect.status()).as(curlDirect.result().describe()).isEqualTo(200);
+    System.out.printf("64 MiB over TLS, JDK client + SHA-256: via edge-proxy %.1f MB/s (%d ms), direct to nginx"
+            + " %.1f MB/s (%d ms)%n", viaProxy.megabytesPerSecond(), viaProxy.millis(),
+        direct.megabytesPerSecond(), direct.millis());
+    System.out.printf("64 MiB over TLS, curl to /dev/null: via edge-proxy %s MB/s, direct to nginx %s MB/s%n",
+        curlViaProxy.body(), curlDirect.body());
   }
 
   private record Transfer(long bytes, String sha256, long nanos, int clientPort) {

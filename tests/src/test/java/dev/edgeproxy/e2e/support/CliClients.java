@@ -34,6 +34,29 @@ public final class CliClients {
   }
 
   /**
+   * curl fetching {@code path} via 127.0.0.1 into /dev/null; the reply's body is the average rate in MB/s
+   * (curl's {@code speed_download}, bytes per second, divided by 10^6) and its status must be 200 with every byte.
+   */
+  public static CurlReply curlDownload(String host, int port, String path) {
+    Tools.require("curl");
+    List<String> command = List.of(Tools.path("curl"), "-sS", "--max-time", "120",
+        "--cacert", Certificates.get().caCert().toString(),
+        "--resolve", host + ":" + port + ":127.0.0.1", "-o", "/dev/null",
+        "-w", "%{speed_download} %{size_download}" + TRAILER, "https://" + host + ":" + port + path);
+    Exec.Result result = Exec.run(command, Duration.ofSeconds(180));
+    String out = result.stdout();
+    int marker = out.lastIndexOf("\n@@curl ");
+    if (marker < 0) {
+      return new CurlReply(result, out, 0, 0);
+    }
+    String[] rate = out.substring(0, marker).trim().split(" ");
+    String[] trailer = out.substring(marker + "\n@@curl ".length()).trim().split(" ");
+    int status = Long.parseLong(rate[1]) == LargeFile.SIZE ? Integer.parseInt(trailer[0]) : -1;
+    String megabytesPerSecond = String.format(java.util.Locale.ROOT, "%.1f", Double.parseDouble(rate[0]) / 1e6);
+    return new CurlReply(result, megabytesPerSecond, status, Integer.parseInt(trailer[1]));
+  }
+
+  /**
    * {@code openssl s_client -connect address:port [-servername sni | -noservername]} sending one HTTP request
    * (Connection: close) on stdin.
    */

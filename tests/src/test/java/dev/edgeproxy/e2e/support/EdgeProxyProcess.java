@@ -194,6 +194,17 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
     return entries;
   }
 
+  /** The proxy's own log lines (stdout and stderr without the access-log JSON lines). */
+  public List<String> logLines() {
+    List<String> lines = new ArrayList<>();
+    for (String line : (process.stdout() + "\n" + process.stderr()).split("\n")) {
+      if (!line.isBlank() && !line.trim().startsWith("{")) {
+        lines.add(line);
+      }
+    }
+    return lines;
+  }
+
   /** Waits (at most 15 s) for the access-log line of a connection; lines are written when a connection ends. */
   public AccessLogEntry awaitAccessLog(String description, Predicate<AccessLogEntry> match) {
     return await("access log: " + description).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))

@@ -33,6 +33,17 @@ public final class Tools {
     assumeTrue(false, message);
   }
 
+  /** Skips unless {@code condition} holds (a precondition of the machine, not of the product); fails when CI=true. */
+  public static void requireThat(boolean condition, String message) {
+    if (condition) {
+      return;
+    }
+    if (ci()) {
+      fail(message + " -- CI=true, so this is a failure, not a skip");
+    }
+    assumeTrue(false, message);
+  }
+
   /** The absolute path of a tool; nginx and haproxy live in /usr/sbin, which a non-root PATH may lack. */
   public static String path(String tool) {
     return find(tool).map(Path::toString).orElseThrow(() -> new IllegalStateException(tool + " not installed"));

@@ -1,0 +1,105 @@
+package dev.edgeproxy.server;
+
+import dev.edgeproxy.config.BackendPoolConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Active TCP connect checks of every pool endpoint, per the pool's {@code healthCheck}. A check
+ * first re-resolves the endpoint's name on this checker's own thread (MagicDNS names move; DNS
+ * must never run on an event loop), then connects without blocking and closes at once.
+ */
+final class HealthChecker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
+
+  private final EventLoopGroup group;
+  private final Transport transport;
+  private final ScheduledExecutorService timer;
+  private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
+
+  HealthChecker(EventLoopGroup group, Transport transport) {
+    this.group = group;
+    this.transport = transport;
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "health-check");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Replaces whatever was checked before with the pools of {@code routing}. */
+  synchronized void watch(Supplier<Routing> routing, Map<String, BackendPoolConfig> configs) {
+    scheduled.forEach(f -> f.cancel(false));
+    scheduled.clear();
+    for (BackendPool pool : routing.get().pools().values()) {
+      BackendPoolConfig.HealthCheckConfig hc =
+          configs.containsKey(pool.name())
+              ? configs.get(pool.name()).healthCheck()
+              : BackendPoolConfig.HealthCheckConfig.DEFAULT;
+      long interval = Math.max(100, hc.interval().toMillis());
+      for (PoolEndpoint endpoint : pool.allEndpoints()) {
+        scheduled.add(
+            timer.scheduleWithFixedDelay(
+                () -> check(endpoint, hc.timeout()), 0, interval, TimeUnit.MILLISECONDS));
+      }
+    }
+  }
+
+  private void check(PoolEndpoint endpoint, Duration timeout) {
+    endpoint.resolve();
+    Bootstrap b =
+        new Bootstrap()
+            .group(group)
+            .channel(transport == Transport.EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    // A connect check only: nothing is read or written.
+                  }
+                });
+    try {
+      b.connect(endpoint.address())
+          .addListener(
+              (ChannelFutureListener)
+                  f -> {
+                    if (f.isSuccess()) {
+                      endpoint.markSuccess();
+                      f.channel().close();
+                    } else {
+                      endpoint.markFailure(
+                          "health check: " + (f.cause() == null ? "failed" : f.cause().getMessage()));
+                    }
+                  });
+    } catch (RuntimeException e) {
+      // e.g. the group is shutting down
+      log.debug("health check of {} not started: {}", endpoint, e.toString());
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    scheduled.forEach(f -> f.cancel(false));
+    timer.shutdownNow();
+  }
+}
