@@ -3,144 +3,174 @@ package dev.edgeproxy.server;
 import dev.edgeproxy.config.AdminListenerConfig;
 import dev.edgeproxy.config.BindAddress;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The admin HTTP endpoint: health and readiness (more paths are added by the operations work). */
+/**
+ * The admin HTTP endpoint ({@code listeners.admin}): {@code /healthz /readyz /metrics /status
+ * /allowlist}, {@code POST /sync} and {@code POST /hooks/git}; see {@link AdminHandler}.
+ *
+ * <p>Each connection reads one request at a time (auto-read off, {@link FlowControlHandler}),
+ * bodies are capped at {@link #MAX_BODY_BYTES} (413) and an idle connection is closed after {@link
+ * #IDLE_SECONDS}. Work that may take more than a moment runs on a small bounded executor owned
+ * here; a full queue answers 503 rather than queueing without end.
+ */
 final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+  static final int MAX_BODY_BYTES = 1 << 20;
+  static final int IDLE_SECONDS = 60;
+  private static final int EXECUTOR_THREADS = 2;
+  private static final int EXECUTOR_QUEUE = 64;
 
   private final List<Channel> channels;
+  private final ThreadPoolExecutor executor;
+  private final AdminMetrics metrics;
 
-  private AdminServer(List<Channel> channels) {
+  private AdminServer(List<Channel> channels, ThreadPoolExecutor executor, AdminMetrics metrics) {
     this.channels = channels;
+    this.executor = executor;
+    this.metrics = metrics;
   }
 
+  /**
+   * Binds every admin address. Must not be called on an event loop (binding the event loop
+   * metrics waits for the loops).
+   *
+   * @throws IllegalStateException when an address cannot be bound
+   */
   static AdminServer start(
       AdminListenerConfig config,
       EventLoopGroup acceptors,
       EventLoopGroup workers,
       Transport transport,
-      Supplier<List<String>> readiness)
+      AdminContext context)
       throws InterruptedException {
+    ThreadPoolExecutor executor = newExecutor();
+    AdminMetrics metrics = AdminMetrics.bind(context.meters(), context.routing(), context.eventLoops());
+    AdminHandler handler = new AdminHandler(config, context, metrics, executor);
     ServerBootstrap b =
         new ServerBootstrap()
             .group(acceptors, workers)
             .channel(transport.serverChannel())
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.AUTO_READ, false)
             .childHandler(
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
                     ch.pipeline()
+                        .addLast(new ReadTimeoutHandler(IDLE_SECONDS))
                         .addLast(new HttpServerCodec())
-                        .addLast(new HttpObjectAggregator(1 << 20))
-                        .addLast(new Handler(config, readiness));
+                        .addLast(new CappedAggregator())
+                        .addLast(new FlowControlHandler())
+                        .addLast(handler);
                   }
                 });
     List<Channel> channels = new ArrayList<>();
     for (BindAddress bind : config.binds()) {
       var f = b.bind(bind.toSocketAddress()).await();
       if (!f.isSuccess()) {
-        channels.forEach(Channel::close);
+        channels.forEach(c -> c.close().awaitUninterruptibly());
+        executor.shutdownNow();
+        metrics.close();
         throw new IllegalStateException(
             "cannot listen on " + bind + " (admin): " + f.cause().getMessage(), f.cause());
       }
       log.info("admin endpoint on http://{}", bind);
       channels.add(f.channel());
     }
-    return new AdminServer(channels);
+    return new AdminServer(channels, executor, metrics);
+  }
+
+  List<InetSocketAddress> addresses() {
+    return channels.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
   }
 
   @Override
   public void close() {
     channels.forEach(c -> c.close().awaitUninterruptibly());
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      executor.shutdownNow();
+    }
+    metrics.close();
   }
 
-  private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private final AdminListenerConfig config;
-    private final Supplier<List<String>> readiness;
+  private static ThreadPoolExecutor newExecutor() {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        EXECUTOR_THREADS,
+        EXECUTOR_THREADS,
+        30,
+        TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(EXECUTOR_QUEUE),
+        r -> {
+          Thread t = new Thread(r, "edge-admin-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        },
+        new ThreadPoolExecutor.AbortPolicy());
+  }
 
-    Handler(AdminListenerConfig config, Supplier<List<String>> readiness) {
-      this.config = config;
-      this.readiness = readiness;
+  /**
+   * Answers an over-long body with 413 and closes at once: the default keeps the connection and
+   * discards the rest of the body, which with auto-read off would wait for the idle timeout.
+   */
+  private static final class CappedAggregator extends HttpObjectAggregator {
+    CappedAggregator() {
+      super(MAX_BODY_BYTES);
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-      InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-      String path = req.uri().split("\\?", 2)[0];
-      if (!config.allows(remote.getAddress())) {
-        respond(ctx, req, HttpResponseStatus.FORBIDDEN, "text/plain", "forbidden\n");
-        return;
-      }
-      if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
-        respond(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
-        return;
-      }
-      switch (path) {
-        case "/healthz" -> respond(ctx, req, HttpResponseStatus.OK, "text/plain", "ok\n");
-        case "/readyz" -> {
-          List<String> reasons = readiness.get();
-          if (reasons.isEmpty()) {
-            respond(ctx, req, HttpResponseStatus.OK, "text/plain", "ready\n");
-          } else {
-            respond(
-                ctx,
-                req,
-                HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "application/json",
-                Json.stringArray(reasons) + "\n");
-          }
-        }
-        default -> respond(ctx, req, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n");
-      }
-    }
-
-    private static void respond(
-        ChannelHandlerContext ctx,
-        FullHttpRequest req,
-        HttpResponseStatus status,
-        String contentType,
-        String body) {
-      ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
-      FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
-      res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType + "; charset=utf-8");
-      res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-      HttpUtil.setContentLength(res, content.readableBytes());
-      boolean keepAlive = HttpUtil.isKeepAlive(req);
-      HttpUtil.setKeepAlive(res, keepAlive);
-      var f = ctx.writeAndFlush(res);
-      if (!keepAlive) {
-        f.addListener(ChannelFutureListener.CLOSE);
-      }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close();
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+      byte[] body =
+          ("{\"error\": \"request body larger than " + MAX_BODY_BYTES + " bytes\"}\n")
+              .getBytes(StandardCharsets.UTF_8);
+      FullHttpResponse res =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+              Unpooled.wrappedBuffer(body));
+      res.headers().set(HttpHeaderNames.CONTENT_TYPE, AdminReply.JSON);
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      HttpUtil.setContentLength(res, body.length);
+      log.warn(
+          "admin: refused a request from {}: body larger than {} bytes",
+          ctx.channel().remoteAddress(),
+          MAX_BODY_BYTES);
+      ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
     }
   }
 }

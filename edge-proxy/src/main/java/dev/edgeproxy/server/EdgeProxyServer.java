@@ -56,6 +56,7 @@ final class EdgeProxyServer implements AutoCloseable {
   private final long startedNanos = System.nanoTime();
   private volatile boolean draining;
   private AdminServer admin;
+  private java.util.function.Function<String, String> env = System::getenv;
 
   /** The channels bound for one listener, and the data path new connections get. */
   private record ListenerGroup(
@@ -91,7 +92,15 @@ final class EdgeProxyServer implements AutoCloseable {
 
   /** Loads the last snapshot, binds every listener and starts the sources. */
   static EdgeProxyServer start(EdgeProxyConfig config, Path configFile) throws Exception {
+    return start(config, configFile, System::getenv);
+  }
+
+  /** As {@link #start(EdgeProxyConfig, Path)}, reading secrets named by the config from {@code env}. */
+  static EdgeProxyServer start(
+      EdgeProxyConfig config, Path configFile, java.util.function.Function<String, String> env)
+      throws Exception {
     EdgeProxyServer server = new EdgeProxyServer(config, configFile);
+    server.env = env;
     try {
       server.startAll();
       return server;
@@ -118,7 +127,7 @@ final class EdgeProxyServer implements AutoCloseable {
     if (config.listeners().admin().isPresent()) {
       admin =
           AdminServer.start(
-              config.listeners().admin().get(), acceptors, workers, transport, this::readiness);
+              config.listeners().admin().get(), acceptors, workers, transport, adminContext());
     }
     log.info("edge-proxy ready: {}", listeners.stream().map(Channel::localAddress).toList());
   }
@@ -218,6 +227,23 @@ final class EdgeProxyServer implements AutoCloseable {
       }
     }
     return reasons;
+  }
+
+  /** What the admin endpoint reads and triggers; the webhook secret comes from {@link #env}. */
+  private AdminContext adminContext() {
+    return new AdminContext(
+        config,
+        Main.version(),
+        this::uptime,
+        this::readiness,
+        routing::get,
+        allowList,
+        meters,
+        events::activeConnections,
+        List.of(
+            new AdminContext.LabelledLoops("acceptor", acceptors),
+            new AdminContext.LabelledLoops("worker", workers)),
+        env);
   }
 
   List<InetSocketAddress> listenerAddresses() {

@@ -1,6 +1,9 @@
 package dev.edgeproxy.server;
 
 import dev.edgeproxy.config.BackendPoolConfig;
+import dev.edgeproxy.sni.ProxyHeaderSpec;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -9,6 +12,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,12 +63,12 @@ final class HealthChecker implements AutoCloseable {
       for (PoolEndpoint endpoint : pool.allEndpoints()) {
         scheduled.add(
             timer.scheduleWithFixedDelay(
-                () -> check(endpoint, hc.timeout()), 0, interval, TimeUnit.MILLISECONDS));
+                () -> check(endpoint, hc.timeout(), pool.proxyHeader()), 0, interval, TimeUnit.MILLISECONDS));
       }
     }
   }
 
-  private void check(PoolEndpoint endpoint, Duration timeout) {
+  private void check(PoolEndpoint endpoint, Duration timeout, ProxyHeaderSpec header) {
     endpoint.resolve();
     Bootstrap b =
         new Bootstrap()
@@ -85,7 +89,15 @@ final class HealthChecker implements AutoCloseable {
                   f -> {
                     if (f.isSuccess()) {
                       endpoint.markSuccess();
-                      f.channel().close();
+                      // A PROXY-protocol backend logs a "broken header" error for a connection
+                      // that closes without a header; the LOCAL command is the protocol's own way
+                      // to say "a health check, no client behind it".
+                      ByteBuf hello = localHeader(header);
+                      if (hello == null) {
+                        f.channel().close();
+                      } else {
+                        f.channel().writeAndFlush(hello).addListener(ChannelFutureListener.CLOSE);
+                      }
                     } else {
                       endpoint.markFailure(
                           "health check: " + (f.cause() == null ? "failed" : f.cause().getMessage()));
@@ -95,6 +107,22 @@ final class HealthChecker implements AutoCloseable {
       // e.g. the group is shutting down
       log.debug("health check of {} not started: {}", endpoint, e.toString());
     }
+  }
+
+  private static final byte[] V2_LOCAL = {
+    0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, // signature
+    0x20, // version 2, command LOCAL
+    0x00, // address family UNSPEC
+    0x00, 0x00 // no address block
+  };
+  private static final byte[] V1_UNKNOWN = "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  static ByteBuf localHeader(ProxyHeaderSpec header) {
+    return switch (header.version()) {
+      case V2 -> Unpooled.wrappedBuffer(V2_LOCAL);
+      case V1 -> Unpooled.wrappedBuffer(V1_UNKNOWN);
+      case NONE -> null;
+    };
   }
 
   @Override

@@ -1,0 +1,339 @@
+package dev.edgeproxy.server;
+
+import dev.edgeproxy.config.AdminListenerConfig;
+import dev.edgeproxy.config.AllowListConfig;
+import dev.edgeproxy.git.WebhookVerifier;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.ReadTimeoutException;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves the admin paths of the spec. Requests of a connection are handled one at a time (the
+ * pipeline reads the next request only after the answer is written), so answers computed on the
+ * admin executor cannot overtake each other. On the event loop only cheap work is done (routing,
+ * auth, readiness); scraping, JSON documents, webhook HMACs and anything that may take the
+ * allow-list lock (a forced apply writes the state file) run on the executor.
+ */
+@ChannelHandler.Sharable
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+
+  /** The admin paths and the method each answers. */
+  enum Route {
+    HEALTHZ("/healthz", HttpMethod.GET),
+    READYZ("/readyz", HttpMethod.GET),
+    METRICS("/metrics", HttpMethod.GET),
+    STATUS("/status", HttpMethod.GET),
+    ALLOWLIST("/allowlist", HttpMethod.GET),
+    SYNC("/sync", HttpMethod.POST),
+    HOOKS_GIT("/hooks/git", HttpMethod.POST);
+
+    final String path;
+    final HttpMethod method;
+
+    Route(String path, HttpMethod method) {
+      this.path = path;
+      this.method = method;
+    }
+
+    static Optional<Route> of(String path) {
+      for (Route r : values()) {
+        if (r.path.equals(path)) {
+          return Optional.of(r);
+        }
+      }
+      return Optional.empty();
+    }
+
+    boolean accepts(HttpMethod m) {
+      return m.equals(method) || (method.equals(HttpMethod.GET) && m.equals(HttpMethod.HEAD));
+    }
+  }
+
+  /** What a request carries, copied off the reference-counted message. */
+  private record Call(
+      Route route,
+      InetAddress client,
+      QueryStringDecoder query,
+      Map<String, String> headers,
+      byte[] body) {}
+
+  private final AdminListenerConfig config;
+  private final AdminContext context;
+  private final AdminMetrics metrics;
+  private final Executor executor;
+
+  AdminHandler(
+      AdminListenerConfig config, AdminContext context, AdminMetrics metrics, Executor executor) {
+    this.config = config;
+    this.context = context;
+    this.metrics = metrics;
+    this.executor = executor;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.read();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+    boolean keepAlive = HttpUtil.isKeepAlive(req);
+    boolean head = req.method().equals(HttpMethod.HEAD);
+    InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+    QueryStringDecoder query = new QueryStringDecoder(req.uri());
+    log.debug("admin: {} {} from {}", req.method(), req.uri(), client.getHostAddress());
+    CompletableFuture<AdminReply> reply;
+    if (!req.decoderResult().isSuccess()) {
+      reply = done(AdminReply.error(HttpResponseStatus.BAD_REQUEST, "malformed request"));
+      keepAlive = false;
+    } else {
+      reply = dispatch(req, client, query);
+    }
+    boolean keep = keepAlive;
+    reply.whenComplete(
+        (r, error) -> {
+          AdminReply answer = r;
+          if (error != null) {
+            log.error("admin: {} failed", query.path(), error);
+            answer = AdminReply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+          }
+          write(ctx, answer, keep, head);
+        });
+  }
+
+  private CompletableFuture<AdminReply> dispatch(
+      FullHttpRequest req, InetAddress client, QueryStringDecoder query) {
+    String path = query.path();
+    Optional<Route> route = Route.of(path);
+    if (route.orElse(null) != Route.HOOKS_GIT && !config.allows(client)) {
+      log.warn("admin: refused {} {} from {}: not in allowFrom", req.method(), path, client.getHostAddress());
+      return done(AdminReply.error(HttpResponseStatus.FORBIDDEN, "forbidden: address not in listeners.admin.allowFrom"));
+    }
+    if (route.isEmpty()) {
+      return done(AdminReply.error(HttpResponseStatus.NOT_FOUND, "not found: " + path));
+    }
+    Route r = route.get();
+    if (!r.accepts(req.method())) {
+      String allow = r.method.equals(HttpMethod.GET) ? "GET, HEAD" : r.method.name();
+      return done(
+          AdminReply.error(HttpResponseStatus.METHOD_NOT_ALLOWED, path + " answers " + allow)
+              .withHeader(HttpHeaderNames.ALLOW.toString(), allow));
+    }
+    return switch (r) {
+      case HEALTHZ -> health();
+      case READYZ -> done(readiness());
+      case METRICS -> offLoop(() -> metrics(req.headers().get(HttpHeaderNames.ACCEPT)));
+      case STATUS -> offLoop(() -> AdminReply.json(HttpResponseStatus.OK, StatusView.status(context)));
+      case ALLOWLIST ->
+          offLoop(
+              () ->
+                  AdminReply.json(
+                      HttpResponseStatus.OK, StatusView.allowList(context.allowList().registry())));
+      case SYNC -> sync(req, client, query);
+      case HOOKS_GIT -> hook(new Call(r, client, query, headers(req), ByteBufUtil.getBytes(req.content())));
+    };
+  }
+
+  private CompletableFuture<AdminReply> health() {
+    return HealthProbe.probe(context.eventLoops(), HealthProbe.DEFAULT_TIMEOUT)
+        .thenApply(
+            problems ->
+                problems.isEmpty()
+                    ? AdminReply.text(HttpResponseStatus.OK, "ok\n")
+                    : AdminReply.json(HttpResponseStatus.SERVICE_UNAVAILABLE, problems));
+  }
+
+  private AdminReply readiness() {
+    List<String> reasons =
+        Readiness.reasons(
+            context.serverReadiness().get(),
+            context.routing().get(),
+            context.allowList().current());
+    return reasons.isEmpty()
+        ? AdminReply.text(HttpResponseStatus.OK, "ready\n")
+        : AdminReply.json(HttpResponseStatus.SERVICE_UNAVAILABLE, reasons);
+  }
+
+  private AdminReply metrics(String accept) {
+    metrics.refresh();
+    String contentType =
+        accept != null && accept.contains("application/openmetrics-text")
+            ? OpenMetricsTextFormatWriter.CONTENT_TYPE
+            : PrometheusTextFormatWriter.CONTENT_TYPE;
+    ByteBuf buf = Unpooled.buffer(64 * 1024);
+    try (ByteBufOutputStream out = new ByteBufOutputStream(buf)) {
+      context.meters().scrape(out, contentType);
+    } catch (IOException | RuntimeException e) {
+      buf.release();
+      log.error("admin: cannot scrape the metrics", e);
+      return AdminReply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot scrape metrics");
+    }
+    return new AdminReply(HttpResponseStatus.OK, contentType, buf, Map.of());
+  }
+
+  private CompletableFuture<AdminReply> sync(
+      FullHttpRequest req, InetAddress client, QueryStringDecoder query) {
+    Optional<String> token = config.syncToken();
+    if (token.isEmpty() || token.get().isEmpty()) {
+      log.warn("admin: refused POST /sync from {}: no syncToken configured", client.getHostAddress());
+      return done(
+          AdminReply.error(
+              HttpResponseStatus.FORBIDDEN,
+              "POST /sync is disabled: listeners.admin.syncToken is not set"));
+    }
+    String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+    if (!AdminAuth.bearerMatches(authorization, token.get())) {
+      log.warn(
+          "admin: refused POST /sync from {}: {}",
+          client.getHostAddress(),
+          authorization == null ? "no Authorization header" : "wrong bearer token");
+      return done(
+          AdminReply.error(HttpResponseStatus.UNAUTHORIZED, "a valid bearer token is required")
+              .withHeader(HttpHeaderNames.WWW_AUTHENTICATE.toString(), "Bearer realm=\"edge-proxy\""));
+    }
+    boolean force =
+        query.parameters().getOrDefault("force", List.of()).stream()
+            .anyMatch(v -> v.isEmpty() || v.equalsIgnoreCase("true"));
+    return offLoop(
+        () -> {
+          AllowListService allowList = context.allowList();
+          boolean forced = force && allowList.registry().force();
+          allowList.syncAll();
+          log.info(
+              "admin: sync of {} requested from {}{}",
+              allowList.sources().keySet(),
+              client.getHostAddress(),
+              force ? (forced ? ", held-back change applied" : ", nothing was held back") : "");
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("status", "accepted");
+          body.put("sources", List.copyOf(allowList.sources().keySet()));
+          body.put("forced", forced);
+          body.put("version", allowList.current().version());
+          return AdminReply.json(HttpResponseStatus.ACCEPTED, body);
+        });
+  }
+
+  private CompletableFuture<AdminReply> hook(Call call) {
+    Optional<AllowListConfig.GitSourceConfig> git = context.config().allowlist().git();
+    if (git.isEmpty() || !context.allowList().sources().containsKey("git")) {
+      return done(
+          AdminReply.error(HttpResponseStatus.NOT_FOUND, "no git source is configured (allowlist.git)"));
+    }
+    Optional<String> secretEnv = git.get().webhookSecretEnv();
+    String secret = secretEnv.map(context.env()).orElse(null);
+    if (secret == null || secret.isEmpty()) {
+      String why =
+          secretEnv.isEmpty()
+              ? "allowlist.git.webhookSecretEnv is not set"
+              : "the environment variable " + secretEnv.get() + " is unset or empty";
+      log.warn("admin: refused POST /hooks/git from {}: no webhook secret ({})", call.client().getHostAddress(), why);
+      return done(
+          AdminReply.error(HttpResponseStatus.UNAUTHORIZED, "webhook secret not configured: " + why));
+    }
+    return offLoop(
+        () -> {
+          WebhookVerifier.Result result = WebhookVerifier.verify(call.headers(), call.body(), secret);
+          if (!result.valid()) {
+            log.warn(
+                "admin: refused POST /hooks/git from {}: {}",
+                call.client().getHostAddress(),
+                result.reason());
+            return AdminReply.error(HttpResponseStatus.UNAUTHORIZED, result.reason());
+          }
+          String forge = result.forge().map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).orElse("?");
+          if (!context.allowList().runNow("git")) {
+            return AdminReply.error(
+                HttpResponseStatus.SERVICE_UNAVAILABLE, "the git source cannot be run now");
+          }
+          log.info("admin: git webhook ({}) from {}: git source runs now", forge, call.client().getHostAddress());
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("status", "accepted");
+          body.put("source", "git");
+          body.put("forge", forge);
+          return AdminReply.json(HttpResponseStatus.ACCEPTED, body);
+        });
+  }
+
+  private static Map<String, String> headers(FullHttpRequest req) {
+    Map<String, String> out = new LinkedHashMap<>();
+    req.headers().forEach(h -> out.putIfAbsent(h.getKey(), h.getValue()));
+    return out;
+  }
+
+  private CompletableFuture<AdminReply> offLoop(Supplier<AdminReply> work) {
+    try {
+      return CompletableFuture.supplyAsync(work, executor);
+    } catch (RejectedExecutionException e) {
+      return done(AdminReply.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "admin endpoint busy, retry"));
+    }
+  }
+
+  private static CompletableFuture<AdminReply> done(AdminReply reply) {
+    return CompletableFuture.completedFuture(reply);
+  }
+
+  private static void write(ChannelHandlerContext ctx, AdminReply reply, boolean keepAlive, boolean head) {
+    ByteBuf content = reply.body();
+    int length = content.readableBytes();
+    if (head) {
+      content.release();
+      content = Unpooled.EMPTY_BUFFER;
+    }
+    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(), content);
+    res.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+    res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    reply.headers().forEach((k, v) -> res.headers().set(k, v));
+    HttpUtil.setContentLength(res, length);
+    HttpUtil.setKeepAlive(res, keepAlive);
+    ctx.writeAndFlush(res)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (keepAlive && f.isSuccess()) {
+                    ctx.read();
+                  } else {
+                    f.channel().close();
+                  }
+                });
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!(cause instanceof ReadTimeoutException) && !(cause instanceof IOException)) {
+      log.debug("admin connection failed: {}", cause.toString());
+    }
+    ctx.close();
+  }
+}
