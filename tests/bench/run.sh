@@ -139,7 +139,8 @@ EOF
 
 cat >"$W/haproxy.cfg" <<EOF
 global
-  maxconn 8000
+  maxconn 6000
+  ulimit-n 16000
   nbthread 2
 defaults
   mode tcp
@@ -214,10 +215,11 @@ accessLog:
 EOF
 "$JAVA" -jar "$JAR" validate --config "$W/edge-proxy.yaml" >/dev/null
 
-wait_port() { # port, timeout seconds -> 0 when it accepts
-  local port=$1 limit=$2 i
-  for ((i = 0; i < limit * 200; i++)); do
+wait_port() { # port, timeout seconds[, pid that must stay alive] -> 0 when it accepts
+  local port=$1 deadline=$((SECONDS + $2)) pid=${3:-}
+  while ((SECONDS < deadline)); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
     sleep 0.005
   done
   return 1
@@ -228,7 +230,7 @@ now_ns() { date +%s%N; }
 nginx -t -q -p "$W/" -c "$W/backend.conf" -g "daemon off;" 2>/dev/null || nginx -t -p "$W/" -c "$W/backend.conf"
 nginx -p "$W/" -c "$W/backend.conf" -g "daemon off;" 2>>"$W/backend-error.log" &
 BACKEND_PID=$!
-wait_port "$P_BACKEND" 20 || { cat "$W/backend-error.log" >&2; exit 1; }
+wait_port "$P_BACKEND" 20 "$BACKEND_PID" || { cat "$W/backend-error.log" >&2; exit 1; }
 wait_port "$P_DIRECT" 20
 
 # ---------------------------------------------------------------- contenders
@@ -242,7 +244,8 @@ start_contender() { # name -> sets PID[name], records start-to-ready
       # shellcheck disable=SC2086
       "$JAVA" $EDGE_JAVA_OPTS $jfr -jar "$JAR" run --config "$W/edge-proxy.yaml" >>"$W/edge-proxy.out" 2>&1 &
       PID[$who]=$!
-      for ((i = 0; i < 3000; i++)); do
+      local deadline=$((SECONDS + 60))
+      while ((SECONDS < deadline)); do
         if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_ADMIN/readyz") == 200 ]]; then ok=1; break; fi
         kill -0 "${PID[$who]}" 2>/dev/null || break
         sleep 0.01
@@ -250,11 +253,11 @@ start_contender() { # name -> sets PID[name], records start-to-ready
     haproxy)
       haproxy -f "$W/haproxy.cfg" -db >>"$W/haproxy.out" 2>&1 &
       PID[$who]=$!
-      wait_port "$P_HAPROXY" 30 && ok=1 ;;
+      wait_port "$P_HAPROXY" 30 "${PID[$who]}" && ok=1 ;;
     nginx-stream)
       nginx -p "$W/" -c "$W/nginx-stream.conf" -g "daemon off;" >>"$W/nginx-stream.out" 2>&1 &
       PID[$who]=$!
-      wait_port "$P_NGINX" 30 && ok=1 ;;
+      wait_port "$P_NGINX" 30 "${PID[$who]}" && ok=1 ;;
     direct) return 0 ;;
   esac
   if ((!ok)); then
