@@ -36,9 +36,9 @@ while (($#)); do
 done
 
 if [[ $MODE == quick ]]; then
-  : "${ROUNDS:=1}"; BIG_MIB=32; CPS_N=1000; CPS_C=8; LAT_RATE=200; LAT_CONNS=4; LAT_SECS=3; HOLD=500
+  : "${ROUNDS:=1}"; BIG_MIB=32; CPS_N=1000; CPS_C=8; LAT_RATE=200; LAT_CONNS=4; LAT_SECS=3; HOLD=500; WARM_N=500
 else
-  : "${ROUNDS:=5}"; BIG_MIB=256; CPS_N=10000; CPS_C=16; LAT_RATE=500; LAT_CONNS=10; LAT_SECS=15; HOLD=2000
+  : "${ROUNDS:=5}"; BIG_MIB=256; CPS_N=10000; CPS_C=16; LAT_RATE=500; LAT_CONNS=10; LAT_SECS=15; HOLD=2000; WARM_N=5000
 fi
 SNI=app.bench.test
 HZ=$(getconf CLK_TCK)
@@ -313,7 +313,8 @@ measure_cps() {
   out=$(timeout 300 h2load --h1 -c "$CPS_C" -n "$CPS_N" -m 1 -H 'Connection: close' \
     --connect-to="127.0.0.1:$port" "https://$SNI:$port/c" 2>&1) || true
   t1=$(cpu_ticks "$who")
-  secs=$(sed -n 's/^finished in \([0-9.]*\)s,.*/\1/p' <<<"$out")
+  # "finished in 1.40s," or "finished in 752.47ms,"
+  secs=$(awk '/^finished in / { v = $3; sub(/,$/, "", v); if (v ~ /ms$/) { sub(/ms$/, "", v); v /= 1000 } else sub(/s$/, "", v); print v }' <<<"$out")
   ok=$(sed -n 's/^requests: .* \([0-9]*\) succeeded, \([0-9]*\) failed.*/\1/p' <<<"$out")
   local failed
   failed=$(sed -n 's/^requests: .* succeeded, \([0-9]*\) failed.*/\1/p' <<<"$out")
@@ -404,6 +405,14 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
   for who in "${ORDER[@]}"; do start_contender "$who"; done
   sleep 1
   for who in "${ORDER[@]}"; do if [[ $who != direct ]]; then record "$who" rss_idle "$(rss_mib "$who")"; fi; done
+  # untimed warm-up, the same for everyone: a long-running JVM has its hot paths compiled, so the
+  # per-connection and per-GB figures below are steady state, not JIT work
+  log "  warm-up ($WARM_N connections + one ${BIG_MIB} MiB download each)"
+  for who in "${ORDER[@]}"; do
+    timeout 120 h2load --h1 -c "$CPS_C" -n "$WARM_N" -m 1 -H 'Connection: close' \
+      --connect-to="127.0.0.1:${PORT[$who]}" "https://$SNI:${PORT[$who]}/c" >/dev/null 2>&1 || log "warm-up h2load $who failed"
+    timeout 120 curl -sk --resolve "$SNI:${PORT[$who]}:127.0.0.1" -o /dev/null "https://$SNI:${PORT[$who]}/big.bin" || log "warm-up curl $who failed"
+  done
   log "  new connections/s (h2load -c $CPS_C -n $CPS_N, Connection: close)"
   for who in "${ORDER[@]}"; do measure_cps "$who"; done
   log "  bulk ${BIG_MIB} MiB x1 and x4"

@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutException;
+import io.netty.util.AttributeKey;
 import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.IOException;
@@ -38,11 +40,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves the admin paths of the spec. Requests of a connection are handled one at a time (the
- * pipeline reads the next request only after the answer is written), so answers computed on the
- * admin executor cannot overtake each other. On the event loop only cheap work is done (routing,
- * auth, readiness); scraping, JSON documents, webhook HMACs and anything that may take the
- * allow-list lock (a forced apply writes the state file) run on the executor.
+ * Serves the admin paths of the spec. On the event loop only cheap work is done (routing, auth,
+ * readiness); scraping, JSON documents, webhook HMACs and anything that may take the allow-list
+ * lock (a forced apply writes the state file) run on the admin executor. Answers of one connection
+ * are written in request order (a pipelined request answered inline waits for the answer before
+ * it), chained through {@link #ORDER}.
  */
 @ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -88,6 +90,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       Map<String, String> headers,
       byte[] body) {}
 
+  /** The write of the connection's latest answer; the next answer is written after it. */
+  private static final AttributeKey<CompletableFuture<Void>> ORDER =
+      AttributeKey.valueOf(AdminHandler.class, "order");
+
   private final AdminListenerConfig config;
   private final AdminContext context;
   private final AdminMetrics metrics;
@@ -99,12 +105,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     this.context = context;
     this.metrics = metrics;
     this.executor = executor;
-  }
-
-  @Override
-  public void channelActive(ChannelHandlerContext ctx) {
-    ctx.read();
-    ctx.fireChannelActive();
   }
 
   @Override
@@ -122,15 +122,17 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       reply = dispatch(req, client, query);
     }
     boolean keep = keepAlive;
-    reply.whenComplete(
-        (r, error) -> {
-          AdminReply answer = r;
-          if (error != null) {
-            log.error("admin: {} failed", query.path(), error);
-            answer = AdminReply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
-          }
-          write(ctx, answer, keep, head);
-        });
+    CompletableFuture<Void> previous = ctx.channel().attr(ORDER).get();
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    ctx.channel().attr(ORDER).set(written);
+    CompletableFuture<AdminReply> answer =
+        reply.exceptionally(
+            error -> {
+              log.error("admin: {} failed", query.path(), error);
+              return AdminReply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+            });
+    (previous == null ? answer : answer.thenCombine(previous, (r, v) -> r))
+        .thenAccept(r -> write(ctx, r, keep, head).addListener(f -> written.complete(null)));
   }
 
   private CompletableFuture<AdminReply> dispatch(
@@ -304,7 +306,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     return CompletableFuture.completedFuture(reply);
   }
 
-  private static void write(ChannelHandlerContext ctx, AdminReply reply, boolean keepAlive, boolean head) {
+  private static ChannelFuture write(
+      ChannelHandlerContext ctx, AdminReply reply, boolean keepAlive, boolean head) {
     ByteBuf content = reply.body();
     int length = content.readableBytes();
     if (head) {
@@ -317,16 +320,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     reply.headers().forEach((k, v) -> res.headers().set(k, v));
     HttpUtil.setContentLength(res, length);
     HttpUtil.setKeepAlive(res, keepAlive);
-    ctx.writeAndFlush(res)
-        .addListener(
-            (ChannelFutureListener)
-                f -> {
-                  if (keepAlive && f.isSuccess()) {
-                    ctx.read();
-                  } else {
-                    f.channel().close();
-                  }
-                });
+    ChannelFuture f = ctx.writeAndFlush(res);
+    if (!keepAlive) {
+      f.addListener(ChannelFutureListener.CLOSE);
+    }
+    return f;
   }
 
   @Override

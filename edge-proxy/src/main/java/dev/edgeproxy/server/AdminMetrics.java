@@ -3,6 +3,7 @@ package dev.edgeproxy.server;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -55,7 +56,8 @@ final class AdminMetrics implements AutoCloseable {
       new NettyAllocatorMetrics(provider).bindTo(registry);
     }
     for (AdminContext.LabelledLoops l : loops) {
-      new NettyEventExecutorMetrics(l.group()).bindTo(registry);
+      // tagged by group: otherwise the acceptor and worker groups collide on one workers gauge
+      new NettyEventExecutorMetrics(l.group(), Tags.of("group", l.label())).bindTo(registry);
     }
     AdminMetrics metrics = new AdminMetrics(registry, routing, gc);
     metrics.refresh();

@@ -20,9 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,9 +35,8 @@ import org.slf4j.LoggerFactory;
  * The admin HTTP endpoint ({@code listeners.admin}): {@code /healthz /readyz /metrics /status
  * /allowlist}, {@code POST /sync} and {@code POST /hooks/git}; see {@link AdminHandler}.
  *
- * <p>Each connection reads one request at a time (auto-read off, {@link FlowControlHandler}),
- * bodies are capped at {@link #MAX_BODY_BYTES} (413) and an idle connection is closed after {@link
- * #IDLE_SECONDS}. Work that may take more than a moment runs on a small bounded executor owned
+ * <p>Bodies are capped at {@link #MAX_BODY_BYTES} (413) and an idle connection is closed after
+ * {@link #IDLE_SECONDS}. Work that may take more than a moment runs on a small bounded executor owned
  * here; a full queue answers 503 rather than queueing without end.
  */
 final class AdminServer implements AutoCloseable {
@@ -80,7 +77,6 @@ final class AdminServer implements AutoCloseable {
             .group(acceptors, workers)
             .channel(transport.serverChannel())
             .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.AUTO_READ, false)
             .childHandler(
                 new ChannelInitializer<Channel>() {
                   @Override
@@ -89,7 +85,6 @@ final class AdminServer implements AutoCloseable {
                         .addLast(new ReadTimeoutHandler(IDLE_SECONDS))
                         .addLast(new HttpServerCodec())
                         .addLast(new CappedAggregator())
-                        .addLast(new FlowControlHandler())
                         .addLast(handler);
                   }
                 });
@@ -107,10 +102,6 @@ final class AdminServer implements AutoCloseable {
       channels.add(f.channel());
     }
     return new AdminServer(channels, executor, metrics);
-  }
-
-  List<InetSocketAddress> addresses() {
-    return channels.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
   }
 
   @Override
@@ -145,8 +136,8 @@ final class AdminServer implements AutoCloseable {
   }
 
   /**
-   * Answers an over-long body with 413 and closes at once: the default keeps the connection and
-   * discards the rest of the body, which with auto-read off would wait for the idle timeout.
+   * Answers an over-long body with 413 and closes at once, instead of the default of keeping the
+   * connection and reading (and discarding) the rest of the body.
    */
   private static final class CappedAggregator extends HttpObjectAggregator {
     CappedAggregator() {

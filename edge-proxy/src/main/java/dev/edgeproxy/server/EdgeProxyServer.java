@@ -4,8 +4,11 @@ import dev.edgeproxy.config.BindAddress;
 import dev.edgeproxy.config.ConfigException;
 import dev.edgeproxy.config.ConfigLoader;
 import dev.edgeproxy.config.EdgeProxyConfig;
+import dev.edgeproxy.config.HttpListenerConfig;
 import dev.edgeproxy.config.TlsListenerConfig;
 import dev.edgeproxy.sni.ConnectionIds;
+import dev.edgeproxy.sni.HttpFrontend;
+import dev.edgeproxy.sni.HttpFrontendSettings;
 import dev.edgeproxy.sni.TlsFrontend;
 import dev.edgeproxy.sni.TlsFrontendSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -124,6 +127,9 @@ final class EdgeProxyServer implements AutoCloseable {
     if (config.listeners().tls().isPresent()) {
       bindTls(config.listeners().tls().get());
     }
+    if (config.listeners().http().isPresent()) {
+      bindHttp(config.listeners().http().get());
+    }
     if (config.listeners().admin().isPresent()) {
       admin =
           AdminServer.start(
@@ -166,6 +172,41 @@ final class EdgeProxyServer implements AutoCloseable {
     listenerGroups.put("tls", group);
     for (BindAddress bind : tls.binds()) {
       Channel ch = bind(b, bind, "tls");
+      group.channels().put(bind, ch);
+      listeners.add(ch);
+    }
+  }
+
+  private ChannelInitializer<Channel> httpDataPath(EdgeProxyConfig c, HttpListenerConfig http) {
+    HttpFrontendSettings settings =
+        new HttpFrontendSettings(
+            "http",
+            http.mode() == HttpListenerConfig.HttpMode.REDIRECT
+                ? HttpFrontendSettings.Mode.REDIRECT
+                : HttpFrontendSettings.Mode.FORWARD,
+            http.maxHeaderBytes(),
+            http.headerTimeout(),
+            c.limits().idleTimeout());
+    AllowListRouteResolver resolver =
+        new AllowListRouteResolver(
+            AllowListRouteResolver.Listener.HTTP,
+            routing::get,
+            allowList::current,
+            events::overPerIpLimit);
+    return HttpFrontend.initializer(settings, resolver, events, ConnectionIds::next);
+  }
+
+  /** The plain-HTTP listener (port 80): Host checked on every request, then forward or redirect. */
+  private void bindHttp(HttpListenerConfig http) throws InterruptedException {
+    AtomicReference<ChannelInitializer<Channel>> dataPath =
+        new AtomicReference<>(httpDataPath(config, http));
+    ServerBootstrap b = listenerBootstrap();
+    HttpFrontend.applyChildOptions(b);
+    b.childHandler(new AcceptGate("http", limits, true, events, dataPath::get));
+    ListenerGroup group = new ListenerGroup(new LinkedHashMap<>(), dataPath, b);
+    listenerGroups.put("http", group);
+    for (BindAddress bind : http.binds()) {
+      Channel ch = bind(b, bind, "http");
       group.channels().put(bind, ch);
       listeners.add(ch);
     }
@@ -280,6 +321,14 @@ final class EdgeProxyServer implements AutoCloseable {
         rebind("tls", group, tls.binds());
       } else if (next.listeners().tls().isPresent() != before.listeners().tls().isPresent()) {
         log.warn("reload: adding or removing the whole tls listener needs a restart");
+      }
+      if (next.listeners().http().isPresent() && listenerGroups.containsKey("http")) {
+        HttpListenerConfig http = next.listeners().http().get();
+        ListenerGroup group = listenerGroups.get("http");
+        group.dataPath().set(httpDataPath(next, http));
+        rebind("http", group, http.binds());
+      } else if (next.listeners().http().isPresent() != before.listeners().http().isPresent()) {
+        log.warn("reload: adding or removing the whole http listener needs a restart");
       }
     } catch (IllegalStateException | InterruptedException e) {
       log.error("reload: {}", e.getMessage());

@@ -28,6 +28,8 @@ public final class ConnectionTracker {
   static final String WOULD_REFUSE = "would_refuse";
   static final String REFUSED = "refused";
   static final String ERROR = "error";
+  /** HTTP listener: only answered here (308 to https); any later outcome replaces it. */
+  static final String REDIRECTED = "redirected";
 
   private final Channel channel;
   private final RouterEvents events;
@@ -96,7 +98,7 @@ public final class ConnectionTracker {
 
   /** The connection is refused: nothing was forwarded. First outcome wins. */
   public void refuse(String reason, String host) {
-    if (decision == null) {
+    if (decision == null || REDIRECTED.equals(decision)) {
       decision = REFUSED;
       this.reason = Objects.requireNonNull(reason, "reason");
       this.host = host;
@@ -130,7 +132,7 @@ public final class ConnectionTracker {
   }
 
   void forwarding(RouteDecision.Forward forward) {
-    if (decision == null) {
+    if (decision == null || REDIRECTED.equals(decision)) {
       host = forward.host() != null ? forward.host() : host;
       pool = forward.pool();
       if (forward.wouldRefuseReason() != null) {
@@ -139,6 +141,21 @@ public final class ConnectionTracker {
       } else {
         decision = FORWARDED;
       }
+    }
+  }
+
+  /** HTTP listener: a request was answered with a redirect. */
+  void redirected(String host) {
+    if (decision == null) {
+      decision = REDIRECTED;
+    }
+    lastHost(host);
+  }
+
+  /** HTTP listener: every request names a host; the record shows the last one. */
+  void lastHost(String host) {
+    if (host != null) {
+      this.host = host;
     }
   }
 

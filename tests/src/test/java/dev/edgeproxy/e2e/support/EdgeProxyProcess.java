@@ -7,10 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,7 +24,6 @@ import java.util.function.Predicate;
 public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient ADMIN = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final ProxyConfig config;
   private final Path dir;
@@ -49,11 +44,23 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
 
   /** Writes the config files, starts the jar and waits until it is ready (at most 60 s). */
   public static EdgeProxyProcess start(ProxyConfig config) {
-    Path dir = writeFiles(config);
-    ChildProcess process = ChildProcess.start("edge-proxy",
+    return startIn(writeFiles(config), config, "edge-proxy");
+  }
+
+  /**
+   * Starts the jar again in this process's work directory, with the same config, allow-list and state files (a
+   * restart of the node); this one must have been stopped. Its output goes to {@code <name>.stdout/.stderr}.
+   */
+  public EdgeProxyProcess startAgain(String name) {
+    assertThat(process.alive()).as("the previous edge-proxy process is still running").isFalse();
+    return startIn(dir, config, name);
+  }
+
+  private static EdgeProxyProcess startIn(Path dir, ProxyConfig config, String name) {
+    ChildProcess process = ChildProcess.start(name,
         javaJar(List.of("-Dio.netty.leakDetection.level=" + config.leakDetectionLevel()),
             "run", "--config", dir.resolve("edge-proxy.yaml").toString()),
-        dir);
+        dir, config.env());
     EdgeProxyProcess proxy = new EdgeProxyProcess(config, dir, process);
     try {
       proxy.awaitReady();
@@ -106,15 +113,13 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
   }
 
   private void awaitReady() {
-    URI readyz = URI.create("http://127.0.0.1:" + config.adminPort() + "/readyz");
     await("edge-proxy ready").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
       if (!process.alive()) {
         throw new IllegalStateException("edge-proxy exited with " + process.exitValueIfDone() + " before it was ready");
       }
       int status;
       try {
-        status = ADMIN.send(HttpRequest.newBuilder(readyz).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode();
+        status = AdminHttp.request(config.adminPort(), "GET", "/readyz", Map.of(), null, 2_000).status();
       } catch (IOException e) {
         return false;
       }
@@ -165,13 +170,64 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
     }
   }
 
-  /** GET on the admin endpoint; returns status and body. */
+  /** Rewrites edge-proxy.yaml from the (changed) config, temp file then rename; a reload needs {@link #signal}. */
+  public void rewriteConfig() {
+    writeConfigText(config.edgeProxyYaml(allowListFile.toString(), stateFile.toString()));
+  }
+
+  /** Replaces edge-proxy.yaml with {@code yaml} as is (temp file then rename). */
+  public void writeConfigText(String yaml) {
+    try {
+      Path tmp = dir.resolve(".edge-proxy.yaml.tmp");
+      Files.writeString(tmp, yaml);
+      Files.move(tmp, configFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Sends a signal by name (HUP, TERM, ...) with kill(1): ProcessHandle can only send TERM and KILL. */
+  public void signal(String name) {
+    Exec.Result kill = Exec.run(List.of("kill", "-" + name, Long.toString(process.pid())), Duration.ofSeconds(10));
+    assertThat(kill.exitCode()).as(kill.describe()).isZero();
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /**
+   * SIGTERM and wait at most {@code timeout} for the exit status, which is returned (not asserted); afterwards
+   * {@link #stop()} and {@link #close()} do nothing.
+   */
+  public int terminate(Duration timeout) {
+    stopped.set(true);
+    return process.terminate(timeout);
+  }
+
+  /** The exit status once the process has ended by itself, else null. */
+  public Integer exitValueIfDone() {
+    return process.exitValueIfDone();
+  }
+
+  /** POST on the admin endpoint with the given headers and body; returns status and body. */
+  public Map.Entry<Integer, String> adminPost(String path, Map<String, String> headers, String body)
+      throws IOException, InterruptedException {
+    AdminHttp.Answer answer = AdminHttp.request(config.adminPort(), "POST", path, headers, body, 10_000);
+    return Map.entry(answer.status(), answer.body());
+  }
+
+  /** GET on the admin endpoint expecting 200 and a JSON document. */
+  public JsonNode adminJson(String path) throws IOException, InterruptedException {
+    Map.Entry<Integer, String> reply = admin(path);
+    assertThat(reply.getKey()).as("GET %s: %s", path, reply.getValue()).isEqualTo(200);
+    return JSON.readTree(reply.getValue());
+  }
+
+  /** GET on the admin endpoint (one connection per request); returns status and body. */
   public Map.Entry<Integer, String> admin(String path) throws IOException, InterruptedException {
-    HttpResponse<String> response = ADMIN.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + config.adminPort() + path))
-            .timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    return Map.entry(response.statusCode(), response.body());
+    AdminHttp.Answer answer = AdminHttp.request(config.adminPort(), "GET", path, Map.of(), null, 5_000);
+    return Map.entry(answer.status(), answer.body());
   }
 
   /** Every access-log line printed so far (JSON lines on stdout that carry a {@code decision}). */

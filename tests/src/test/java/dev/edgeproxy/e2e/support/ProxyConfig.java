@@ -17,6 +17,12 @@ public final class ProxyConfig {
 
   public record Route(List<String> hosts, String backend) {}
 
+  /** {@code allowlist.git}; {@code webhookSecretEnv} may be null. */
+  public record GitSource(String url, String interval, String webhookSecretEnv) {}
+
+  /** {@code allowlist.route53} against a Route53 stub at {@code endpoint}. */
+  public record Route53Source(List<String> hostedZones, List<String> pointingAt, String interval, String endpoint) {}
+
   final int tlsPort = Ports.free();
   final int tlsPortV6 = Ports.ipv6LoopbackUsable() ? Ports.free() : 0;
   final int adminPort = Ports.free();
@@ -28,6 +34,16 @@ public final class ProxyConfig {
   private String leakDetection = "paranoid";
   private List<String> allow = List.of();
   private List<String> deny = List.of();
+  private final List<String> extraTlsBinds = new ArrayList<>();
+  private final Map<String, String> env = new LinkedHashMap<>();
+  private GitSource git;
+  private Route53Source route53;
+  private String maxShrink = "50%";
+  private int maxConnectionsPerIp = 256;
+  private String idleTimeout = "5m";
+  private String drainTimeout = "3s";
+  private String connectTimeout = "2s";
+  private boolean syncTokenFromEnv;
 
   public ProxyConfig pool(String name, String endpoint) {
     return pool(new Pool(name, List.of(endpoint), "v2", null));
@@ -78,6 +94,72 @@ public final class ProxyConfig {
     return this;
   }
 
+  /** Another address the TLS listener binds (host:port), e.g. added before a reload. */
+  public ProxyConfig extraTlsBind(String address) {
+    extraTlsBinds.add(address);
+    return this;
+  }
+
+  /** An environment variable of the proxy process (AWS credentials, webhook secret, sync token). */
+  public ProxyConfig env(String name, String value) {
+    env.put(name, value);
+    return this;
+  }
+
+  public ProxyConfig git(GitSource source) {
+    this.git = source;
+    return this;
+  }
+
+  public ProxyConfig route53(Route53Source source) {
+    this.route53 = source;
+    return this;
+  }
+
+  /** e.g. {@code 50%} (the default here). */
+  public ProxyConfig maxShrink(String value) {
+    this.maxShrink = value;
+    return this;
+  }
+
+  public ProxyConfig maxConnectionsPerIp(int value) {
+    this.maxConnectionsPerIp = value;
+    return this;
+  }
+
+  public ProxyConfig idleTimeout(String duration) {
+    this.idleTimeout = duration;
+    return this;
+  }
+
+  public ProxyConfig drainTimeout(String duration) {
+    this.drainTimeout = duration;
+    return this;
+  }
+
+  /** {@code connectTimeout} of every pool (2s unless told). */
+  public ProxyConfig connectTimeout(String duration) {
+    this.connectTimeout = duration;
+    return this;
+  }
+
+  /**
+   * Writes {@code syncToken: ${EDGE_SYNC_TOKEN}} (as the spec's example does) and gives the process that variable
+   * with {@link #SYNC_TOKEN}; by default the token is written into the file.
+   */
+  public ProxyConfig syncTokenFromEnv() {
+    this.syncTokenFromEnv = true;
+    env.put("EDGE_SYNC_TOKEN", SYNC_TOKEN);
+    return this;
+  }
+
+  /** The bearer token POST /sync wants, whether written in the file or given through the environment. */
+  public static final String SYNC_TOKEN = "e2e-sync-token";
+
+  public Map<String, String> env() {
+    return Map.copyOf(env);
+  }
+
   public int tlsPort() {
     return tlsPort;
   }
@@ -121,6 +203,9 @@ public final class ProxyConfig {
   /** edge-proxy.yaml naming the given allow-list and state files. */
   public String edgeProxyYaml(String allowListFile, String stateFile) {
     String binds = "\"127.0.0.1:" + tlsPort + "\"" + (tlsPortV6 == 0 ? "" : ", \"[::1]:" + tlsPortV6 + "\"");
+    for (String extra : extraTlsBinds) {
+      binds += ", \"" + extra + "\"";
+    }
     StringBuilder yaml = new StringBuilder();
     yaml.append("""
         node:
@@ -135,9 +220,10 @@ public final class ProxyConfig {
           admin:
             bind: "127.0.0.1:%d"
             allowFrom: ["127.0.0.0/8", "::1/128"]
-            syncToken: e2e-sync-token
+            syncToken: %s
         backends:
-        """.formatted(binds, clientHelloTimeout, noSni, adminPort));
+        """.formatted(binds, clientHelloTimeout, noSni, adminPort,
+        syncTokenFromEnv ? "\"${EDGE_SYNC_TOKEN}\"" : SYNC_TOKEN));
     for (Pool pool : pools.values()) {
       yaml.append("  ").append(pool.name()).append(":\n")
           .append("    tls: [").append(quoted(pool.tls())).append("]\n")
@@ -147,13 +233,13 @@ public final class ProxyConfig {
       }
       yaml.append("""
               balance: round-robin
-              connectTimeout: 2s
+              connectTimeout: %s
               healthCheck:
                 interval: 1s
                 timeout: 1s
                 unhealthyAfter: 3
                 healthyAfter: 1
-          """);
+          """.formatted(connectTimeout));
     }
     if (routes.isEmpty()) {
       yaml.append("routes: []\n");
@@ -168,19 +254,44 @@ public final class ProxyConfig {
     yaml.append("""
         allowlist:
           stateFile: "%s"
-          maxShrink: 50%%
+          maxShrink: %s
           enforce: true
           closeRevokedAfter: never
           file:
             path: "%s"
+        """.formatted(stateFile, maxShrink, allowListFile));
+    if (git != null) {
+      yaml.append("""
+            git:
+              url: "%s"
+              branch: main
+              file: allowlist.yaml
+              interval: %s
+          """.formatted(git.url(), git.interval()));
+      if (git.webhookSecretEnv() != null) {
+        yaml.append("    webhookSecretEnv: ").append(git.webhookSecretEnv()).append('\n');
+      }
+    }
+    if (route53 != null) {
+      yaml.append("""
+            route53:
+              hostedZones: [%s]
+              pointingAt: [%s]
+              interval: %s
+              region: us-east-1
+              endpoint: "%s"
+          """.formatted(quoted(route53.hostedZones()), quoted(route53.pointingAt()), route53.interval(),
+          route53.endpoint()));
+    }
+    yaml.append("""
         limits:
           maxConnections: 1000
-          maxConnectionsPerIp: 256
-          idleTimeout: 5m
-          drainTimeout: 3s
+          maxConnectionsPerIp: %d
+          idleTimeout: %s
+          drainTimeout: %s
         accessLog:
           format: json
-        """.formatted(stateFile, allowListFile));
+        """.formatted(maxConnectionsPerIp, idleTimeout, drainTimeout));
     return yaml.toString();
   }
 

@@ -47,10 +47,15 @@ public final class TlsConnection implements AutoCloseable {
    * @throws javax.net.ssl.SSLHandshakeException with "unrecognized_name" when the proxy refuses the name
    */
   public static TlsConnection open(InetSocketAddress address, String sni) throws IOException {
+    return open(address, sni, 20_000);
+  }
+
+  /** {@link #open(InetSocketAddress, String)} with a read timeout of our choosing (handshake and reads). */
+  public static TlsConnection open(InetSocketAddress address, String sni, int readTimeoutMillis) throws IOException {
     SSLContext context = Certificates.get().clientContext();
     SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
     try {
-      socket.setSoTimeout(20_000);
+      socket.setSoTimeout(readTimeoutMillis);
       socket.connect(address, 5_000);
       SSLParameters parameters = socket.getSSLParameters();
       // explicit: an empty list means no server_name extension at all
@@ -128,8 +133,23 @@ public final class TlsConnection implements AutoCloseable {
     return new Reply(status, headers, new String(body, StandardCharsets.UTF_8));
   }
 
+  /** Called after each read of a download with the body bytes received so far (may sleep to throttle the read). */
+  public interface Progress {
+    void received(long total) throws IOException;
+  }
+
   /** GET that streams the body into {@code digest}; returns the number of body bytes. */
   public long download(String path, MessageDigest digest) throws IOException {
+    return download(path, digest, 1 << 16, total -> {});
+  }
+
+  /**
+   * GET that streams the body into {@code digest}, telling {@code progress} after each read of at most
+   * {@code chunk} bytes; returns the number of body bytes.
+   *
+   * @throws EOFException when the connection ends before Content-Length bytes
+   */
+  public long download(String path, MessageDigest digest, int chunk, Progress progress) throws IOException {
     sendGet(path);
     Map<String, String> headers = new LinkedHashMap<>();
     int status = readHead(headers);
@@ -137,7 +157,7 @@ public final class TlsConnection implements AutoCloseable {
       throw new IOException("status " + status + " for " + path + ": " + headers);
     }
     long length = Long.parseLong(headers.getOrDefault("content-length", "-1"));
-    byte[] buffer = new byte[1 << 16];
+    byte[] buffer = new byte[chunk];
     long total = 0;
     while (total < length) {
       int n = in.read(buffer, 0, (int) Math.min(buffer.length, length - total));
@@ -146,6 +166,7 @@ public final class TlsConnection implements AutoCloseable {
       }
       digest.update(buffer, 0, n);
       total += n;
+      progress.received(total);
     }
     return total;
   }
