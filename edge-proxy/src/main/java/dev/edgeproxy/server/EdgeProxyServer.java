@@ -170,6 +170,7 @@ final class EdgeProxyServer implements AutoCloseable {
         new AcceptGate("tls", limits, !tls.acceptProxyProtocol(), events, dataPath::get));
     ListenerGroup group = new ListenerGroup(new LinkedHashMap<>(), dataPath, b);
     listenerGroups.put("tls", group);
+    events.listenerBound("tls");
     for (BindAddress bind : tls.binds()) {
       Channel ch = bind(b, bind, "tls");
       group.channels().put(bind, ch);
@@ -205,6 +206,7 @@ final class EdgeProxyServer implements AutoCloseable {
     b.childHandler(new AcceptGate("http", limits, true, events, dataPath::get));
     ListenerGroup group = new ListenerGroup(new LinkedHashMap<>(), dataPath, b);
     listenerGroups.put("http", group);
+    events.listenerBound("http");
     for (BindAddress bind : http.binds()) {
       Channel ch = bind(b, bind, "http");
       group.channels().put(bind, ch);

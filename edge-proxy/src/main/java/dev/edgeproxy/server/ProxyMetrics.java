@@ -54,6 +54,11 @@ final class ProxyMetrics {
     return registry;
   }
 
+  /** Makes a listener's active-connections series exist (at 0) before its first connection. */
+  void listenerBound(String listener) {
+    activeGauge(listener);
+  }
+
   void opened(String listener) {
     activeGauge(listener).incrementAndGet();
   }

@@ -52,6 +52,10 @@ final class ServerEvents implements RouterEvents {
     }
   }
 
+  void listenerBound(String listener) {
+    metrics.listenerBound(listener);
+  }
+
   /** Whether a connection's reported client address already has too many connections. */
   boolean overPerIpLimit(ConnectionInfo connection) {
     return overLimit.contains(connection.id());
