@@ -8,8 +8,7 @@
   hold PORT SNI COUNT READY_FILE MAX_SECONDS
                                     opens COUNT TLS connections (full handshake through the proxy to the
                                     backend), writes "opened failed" to READY_FILE, then holds them until
-                                    stdin closes or MAX_SECONDS pass
-  waitport PORT TIMEOUT_S           polls until 127.0.0.1:PORT accepts; prints the seconds waited
+                                    SIGTERM or MAX_SECONDS pass
 Only 127.0.0.1 is ever a target.
 """
 import asyncio
@@ -123,26 +122,10 @@ async def hold(port, sni, count, ready_file, max_seconds):
     with open(ready_file + ".tmp", "w") as f:
         f.write("%d %d\n" % (len(opened), failed))
     os.rename(ready_file + ".tmp", ready_file)
-    loop = asyncio.get_running_loop()
-    stdin_closed = loop.run_in_executor(None, sys.stdin.read)
-    try:
-        await asyncio.wait_for(stdin_closed, max_seconds)
-    except asyncio.TimeoutError:
-        pass
+    # held until run.sh sends SIGTERM (stdin is /dev/null for a background job: it cannot be the signal)
+    await asyncio.sleep(max_seconds)
     for _, writer in opened:
         writer.transport.abort()
-
-
-def waitport(port, timeout):
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        try:
-            socket.create_connection((HOST, port), 0.2).close()
-            print("%.3f" % (time.monotonic() - start))
-            return
-        except OSError:
-            time.sleep(0.005)
-    sys.exit("port %d not accepting after %ss" % (port, timeout))
 
 
 def main(argv):
@@ -153,8 +136,6 @@ def main(argv):
         asyncio.run(latency(int(argv[2]), argv[3], argv[4], float(argv[5]), int(argv[6]), float(argv[7])))
     elif cmd == "hold":
         asyncio.run(hold(int(argv[2]), argv[3], int(argv[4]), argv[5], float(argv[6])))
-    elif cmd == "waitport":
-        waitport(int(argv[2]), float(argv[3]))
     else:
         sys.exit("unknown command " + cmd)
 

@@ -108,7 +108,7 @@ def main():
 
 
 def ratio(mine, other, higher):
-    if mine is None or other is None or mine == 0 or other == 0:
+    if mine is None or other is None or mine <= 0 or other <= 0:  # RSS deltas can be <= 0: no ratio
         return "-"
     return "%.2f" % (mine / other if higher else other / mine)
 

@@ -36,6 +36,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,6 +91,7 @@ class OperationsE2eTest {
     MessageDigest digest = LargeFile.newDigest();
     AtomicLong signalledAt = new AtomicLong();
     AtomicBoolean listenerClosed = new AtomicBoolean();
+    AtomicReference<String> readyzWhileDraining = new AtomicReference<>();
     long bytes;
     long clientPort;
     long start = System.nanoTime();
@@ -101,9 +103,15 @@ class OperationsE2eTest {
         if (signalledAt.get() == 0 && total >= 4L * MIB) {
           proxy.signal("TERM");
           signalledAt.set(System.nanoTime());
-        } else if (signalledAt.get() != 0 && !listenerClosed.get() && total >= 24L * MIB) {
+        } else if (signalledAt.get() != 0 && readyzWhileDraining.get() == null && total >= 24L * MIB) {
           // the listening socket closes at once on SIGTERM: a new connection is refused by the kernel
           listenerClosed.set(!Ports.listening("127.0.0.1", proxy.tlsPort()));
+          // and readiness fails (503, or the admin listener is closed already) so that load balancers move on
+          try {
+            readyzWhileDraining.set(String.valueOf(proxy.admin("/readyz").getKey()));
+          } catch (IOException | InterruptedException e) {
+            readyzWhileDraining.set("no answer: " + e);
+          }
         }
       });
     }
@@ -112,11 +120,13 @@ class OperationsE2eTest {
     assertThat(bytes).isEqualTo(LargeFile.SIZE);
     assertThat(HexFormat.of().formatHex(digest.digest())).as("sha256 of what arrived").isEqualTo(big.sha256());
     assertThat(listenerClosed).as("TLS port closed while the transfer drained").isTrue();
+    assertThat(readyzWhileDraining.get()).as("GET /readyz while draining").isNotNull().isNotEqualTo("200");
     int exit = awaitExit(Duration.ofSeconds(20 + 10));
     long exitedAfterMillis = (System.nanoTime() - signalledAt.get()) / 1_000_000;
     assertThat(exit).as("exit status").isZero();
-    System.out.printf("drain: transfer done %d ms after SIGTERM, process gone %d ms after SIGTERM%n",
-        (transferDone - signalledAt.get()) / 1_000_000, exitedAfterMillis);
+    System.out.printf("drain: transfer done %d ms after SIGTERM, process gone %d ms after SIGTERM, /readyz while"
+        + " draining: %s%n", (transferDone - signalledAt.get()) / 1_000_000, exitedAfterMillis,
+        readyzWhileDraining.get());
     AccessLogEntry entry = proxy.accessLog().stream()
         .filter(e -> e.clientPort() != null && e.clientPort() == clientPort).findFirst().orElse(null);
     assertThat(entry).as("access-log line of the drained transfer, flushed before exit").isNotNull();
