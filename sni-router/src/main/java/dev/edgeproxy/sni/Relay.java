@@ -4,12 +4,16 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DuplexChannel;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The state both {@link RelayHandler}s of one forwarded connection share: which side stopped
  * sending, and how the pair ends. Both channels live on the same event loop, so no locks.
  */
 final class Relay implements ConnectionHandle {
+  /** How long a half-closed side may keep sending before it is closed anyway. */
+  static final long LINGER_MILLIS = 2000;
+
   private final Channel inbound;
   private final Channel outbound;
   private final ConnectionTracker tracker;
@@ -42,7 +46,12 @@ final class Relay implements ConnectionHandle {
   /** {@code source} will send nothing more: pass the FIN on once what it sent is flushed. */
   void inputShutdown(Channel source) {
     Channel peer = peerOf(source);
-    if (!(peer instanceof DuplexChannel duplex) || !peer.isActive()) {
+    if (!peer.isActive()) {
+      // Nothing can be relayed either way any more.
+      lingeringClose(source);
+      return;
+    }
+    if (!(peer instanceof DuplexChannel duplex)) {
       closeOnFlush(peer);
       return;
     }
@@ -76,7 +85,7 @@ final class Relay implements ConnectionHandle {
 
   /** One side is gone: let the other receive what is already queued for it, then close it. */
   void inactive(Channel channel) {
-    closeOnFlush(peerOf(channel));
+    lingeringClose(peerOf(channel));
   }
 
   /** No bytes either way for the idle timeout. */
@@ -104,6 +113,47 @@ final class Relay implements ConnectionHandle {
   void closeBoth() {
     inbound.close();
     outbound.close();
+  }
+
+  /**
+   * Closes {@code channel} without losing what was sent to it. Closing a socket whose receive
+   * queue still holds bytes (a TLS close_notify, a pipelined request) makes the kernel answer with
+   * a reset, and a reset makes the client's kernel discard response bytes its application has not
+   * read yet. So, as nginx's lingering close does: flush, send our FIN, read and drop whatever the
+   * peer still sends until it closes its side or {@link #LINGER_MILLIS} pass, then close.
+   */
+  private static void lingeringClose(Channel channel) {
+    if (!(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
+      closeOnFlush(channel);
+      return;
+    }
+    channel
+        .writeAndFlush(Unpooled.EMPTY_BUFFER)
+        .addListener(
+            (ChannelFutureListener)
+                flushed -> {
+                  if (!flushed.isSuccess() || duplex.isInputShutdown()) {
+                    channel.close(); // after the peer's FIN nothing more can arrive
+                    return;
+                  }
+                  duplex
+                      .shutdownOutput()
+                      .addListener(
+                          (ChannelFutureListener)
+                              shut -> {
+                                if (!shut.isSuccess()) {
+                                  channel.close();
+                                  return;
+                                }
+                                channel.config().setAutoRead(true); // RelayHandler drops reads now
+                                channel
+                                    .eventLoop()
+                                    .schedule(
+                                        () -> channel.close(),
+                                        LINGER_MILLIS,
+                                        TimeUnit.MILLISECONDS);
+                              });
+                });
   }
 
   private static void closeOnFlush(Channel channel) {
