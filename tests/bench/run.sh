@@ -7,6 +7,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 JAR=${EDGE_PROXY_JAR:-$ROOT/edge-proxy/target/edge-proxy.jar}
+LAUNCHER=$ROOT/edge-proxy/src/main/dist/edge-proxy
 JAVA=${JAVA:-java}
 PY=${PYTHON:-python3}
 CLIENTS="$HERE/lib/clients.py"
@@ -36,7 +37,7 @@ while (($#)); do
 done
 
 if [[ $MODE == quick ]]; then
-  : "${ROUNDS:=1}"; BIG_MIB=32; CPS_N=1000; CPS_C=8; LAT_RATE=200; LAT_CONNS=4; LAT_SECS=3; HOLD=500; WARM_N=500
+  : "${ROUNDS:=1}"; BIG_MIB=32; CPS_N=1000; CPS_C=8; LAT_RATE=200; LAT_CONNS=4; LAT_SECS=3; HOLD=500; WARM_N=2000
 else
   : "${ROUNDS:=5}"; BIG_MIB=256; CPS_N=10000; CPS_C=16; LAT_RATE=500; LAT_CONNS=10; LAT_SECS=15; HOLD=2000; WARM_N=5000
 fi
@@ -214,6 +215,18 @@ accessLog:
   format: none
 EOF
 "$JAVA" -jar "$JAR" validate --config "$W/edge-proxy.yaml" >/dev/null
+# One untimed start writes the AppCDS archive, as a node's first start after an install does.
+mkdir -p "$W/cds"
+JAVA="$JAVA" JAVA_OPTS="$EDGE_JAVA_OPTS" EDGE_PROXY_JAR="$JAR" EDGE_PROXY_CDS_DIR="$W/cds" \
+  "$LAUNCHER" run --config "$W/edge-proxy.yaml" >>"$W/edge-proxy.out" 2>&1 &
+cds_pid=$!
+for _ in $(seq 1 600); do
+  [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_ADMIN/readyz") == 200 ]] && break
+  kill -0 "$cds_pid" 2>/dev/null || break
+  sleep 0.05
+done
+kill -TERM "$cds_pid" 2>/dev/null || true
+wait "$cds_pid" 2>/dev/null || true
 
 wait_port() { # port, timeout seconds[, pid that must stay alive] -> 0 when it accepts
   local port=$1 deadline=$((SECONDS + $2)) pid=${3:-}
@@ -242,7 +255,9 @@ start_contender() { # name -> sets PID[name], records start-to-ready
       local jfr=""
       [[ -n $JFR ]] && jfr="-XX:StartFlightRecording=filename=$JFR,settings=profile"
       # shellcheck disable=SC2086
-      "$JAVA" $EDGE_JAVA_OPTS $jfr -jar "$JAR" run --config "$W/edge-proxy.yaml" >>"$W/edge-proxy.out" 2>&1 &
+      # The shipped launcher: JVM flags from JAVA_OPTS, and the AppCDS archive a node keeps in its state dir.
+      JAVA="$JAVA" JAVA_OPTS="$EDGE_JAVA_OPTS $jfr" EDGE_PROXY_JAR="$JAR" EDGE_PROXY_CDS_DIR="$W/cds" \
+        "$LAUNCHER" run --config "$W/edge-proxy.yaml" >>"$W/edge-proxy.out" 2>&1 &
       PID[$who]=$!
       local deadline=$((SECONDS + 60))
       while ((SECONDS < deadline)); do
@@ -437,7 +452,7 @@ cat >"$W/header.md" <<EOF
 Machine: $(nproc) cores, $(awk '/^model name/ { sub(/.*: /, ""); print; exit }' /proc/cpuinfo), kernel $(uname -r);
 $(nginx -v 2>&1 | sed 's/.*: //'), $(haproxy -v | head -n 1 | cut -d' ' -f1-3), $("$JAVA" -version 2>&1 | head -n 1).
 Backend: nginx, TLS 1.3 ECDSA P-256, no session resumption, PROXY protocol; ${BIG_MIB} MiB file.
-edge-proxy JVM flags: \`$EDGE_JAVA_OPTS\`${JFR:+ + JFR recording}.
+edge-proxy started by its launcher (AppCDS archive made by one untimed start), JVM flags: \`$EDGE_JAVA_OPTS\`${JFR:+ + JFR recording}.
 Loads: new connections h2load --h1 -c $CPS_C -n $CPS_N (Connection: close); bulk curl x1 and x4;
 latency $LAT_RATE req/s over $LAT_CONNS keep-alive connections for ${LAT_SECS}s (Python client, time from send to
 full response); $HOLD idle TLS connections held.

@@ -55,6 +55,7 @@ final class AllowListService implements AutoCloseable {
   private final Map<String, Counter> syncCounters = new ConcurrentHashMap<>();
   private final SourceScheduler scheduler;
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final boolean restoredFromState;
   private Object lastFileStamp;
 
   AllowListService(EdgeProxyConfig config, ServerEvents events, MeterRegistry meters)
@@ -66,6 +67,7 @@ final class AllowListService implements AutoCloseable {
         AllowListRegistry.restore(
             ConfigRoutes.of(config), config.allowlist().maxShrink(), config.allowlist().stateFile());
     registry.restoreProblem().ifPresent(p -> log.warn("allow-list state file ignored: {}", p));
+    this.restoredFromState = registry.isReady();
     this.tasks =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -122,8 +124,27 @@ final class AllowListService implements AutoCloseable {
     return registry;
   }
 
+  /**
+   * Ready to serve: a snapshot is loaded, and it is either the saved one (a restarted node serves at
+   * once, whatever its sources say) or every source has been asked once. Without the second rule a
+   * fresh node would go into service after reading only its local file, refusing hosts that Git or
+   * Route53 are about to allow.
+   */
   boolean ready() {
-    return registry.isReady();
+    if (!registry.isReady()) {
+      return false;
+    }
+    if (restoredFromState) {
+      return true;
+    }
+    Map<String, SourceStatus> status = registry.sourceStatus();
+    for (String name : sources.keySet()) {
+      SourceStatus s = status.get(name);
+      if (s == null || s.lastAttempt() == null) {
+        return false;
+      }
+    }
+    return true;
   }
 
   Map<String, AllowListSource> sources() {

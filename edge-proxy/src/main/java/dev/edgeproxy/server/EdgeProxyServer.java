@@ -262,7 +262,10 @@ final class EdgeProxyServer implements AutoCloseable {
       reasons.add("shutting down");
     }
     if (!allowList.ready()) {
-      reasons.add("no allow-list snapshot loaded yet");
+      reasons.add(
+          allowList.registry().isReady()
+              ? "waiting for the first answer of every allow-list source"
+              : "no allow-list snapshot loaded yet");
     }
     for (Channel listener : listeners) {
       if (!listener.isActive()) {
