@@ -123,11 +123,15 @@ class AnsibleRoleTest {
     applied();
     Path unit = root.resolve("etc/systemd/system/edge-proxy.service");
     String text = Files.readString(unit);
+    assertThat(Files.isExecutable(root.resolve("opt/edge-proxy/edge-proxy"))).as("launcher installed").isTrue();
 
     assertThat(text.lines().toList()).contains(
         "Type=simple",
-        "ExecStart=/usr/bin/java -XX:+UseSerialGC -Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError -jar "
-            + root.resolve("opt/edge-proxy/edge-proxy.jar") + " run --config " + root.resolve("etc/edge-proxy/edge-proxy.yaml"),
+        // The launcher sets the JVM flags and keeps the AppCDS archive in the state directory.
+        "ExecStart=" + root.resolve("opt/edge-proxy/edge-proxy") + " run --config " + root.resolve("etc/edge-proxy/edge-proxy.yaml"),
+        "Environment=\"JAVA=/usr/bin/java\" \"JAVA_OPTS=-XX:+UseSerialGC -Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError\"",
+        "Environment=EDGE_PROXY_JAR=" + root.resolve("opt/edge-proxy/edge-proxy.jar")
+            + " EDGE_PROXY_CDS_DIR=" + root.resolve("var/lib/edge-proxy"),
         "ExecReload=/bin/kill -HUP $MAINPID",
         "KillSignal=SIGTERM",
         "TimeoutStopSec=45s", // limits.drainTimeout 30s + 15s
