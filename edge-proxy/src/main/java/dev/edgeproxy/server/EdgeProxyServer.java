@@ -25,12 +25,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,30 +155,8 @@ final class EdgeProxyServer implements AutoCloseable {
             tls.clientHelloTimeout(),
             tls.maxClientHelloBytes(),
             c.limits().idleTimeout());
-    AllowListRouteResolver resolver =
-        new AllowListRouteResolver(
-            AllowListRouteResolver.Listener.TLS,
-            routing::get,
-            allowList::current,
-            events::overPerIpLimit);
-    return TlsFrontend.initializer(settings, resolver, events, ConnectionIds::next);
-  }
-
-  private void bindTls(TlsListenerConfig tls) throws InterruptedException {
-    AtomicReference<ChannelInitializer<Channel>> dataPath =
-        new AtomicReference<>(tlsDataPath(config, tls));
-    ServerBootstrap b = listenerBootstrap();
-    TlsFrontend.applyChildOptions(b);
-    b.childHandler(
-        new AcceptGate("tls", limits, !tls.acceptProxyProtocol(), events, dataPath::get));
-    ListenerGroup group = new ListenerGroup(new LinkedHashMap<>(), dataPath, b);
-    listenerGroups.put("tls", group);
-    events.listenerBound("tls");
-    for (BindAddress bind : tls.binds()) {
-      Channel ch = bind(b, bind, "tls");
-      group.channels().put(bind, ch);
-      listeners.add(ch);
-    }
+    return TlsFrontend.initializer(
+        settings, resolver(AllowListRouteResolver.Listener.TLS), events, ConnectionIds::next);
   }
 
   private ChannelInitializer<Channel> httpDataPath(EdgeProxyConfig c, HttpListenerConfig http) {
@@ -188,30 +169,47 @@ final class EdgeProxyServer implements AutoCloseable {
             http.maxHeaderBytes(),
             http.headerTimeout(),
             c.limits().idleTimeout());
-    AllowListRouteResolver resolver =
-        new AllowListRouteResolver(
-            AllowListRouteResolver.Listener.HTTP,
-            routing::get,
-            allowList::current,
-            events::overPerIpLimit);
-    return HttpFrontend.initializer(settings, resolver, events, ConnectionIds::next);
+    return HttpFrontend.initializer(
+        settings, resolver(AllowListRouteResolver.Listener.HTTP), events, ConnectionIds::next);
+  }
+
+  private AllowListRouteResolver resolver(AllowListRouteResolver.Listener listener) {
+    return new AllowListRouteResolver(
+        listener, routing::get, allowList::current, events::overPerIpLimit);
+  }
+
+  private void bindTls(TlsListenerConfig tls) throws InterruptedException {
+    // Behind a load balancer that sends PROXY headers the socket address is the balancer's: the
+    // per-address limit is then applied to the reported address, by the resolver.
+    bindListener(
+        "tls",
+        tls.binds(),
+        tlsDataPath(config, tls),
+        !tls.acceptProxyProtocol(),
+        TlsFrontend::applyChildOptions);
   }
 
   /** The plain-HTTP listener (port 80): Host checked on every request, then forward or redirect. */
   private void bindHttp(HttpListenerConfig http) throws InterruptedException {
-    AtomicReference<ChannelInitializer<Channel>> dataPath =
-        new AtomicReference<>(httpDataPath(config, http));
+    bindListener(
+        "http", http.binds(), httpDataPath(config, http), true, HttpFrontend::applyChildOptions);
+  }
+
+  private void bindListener(
+      String name,
+      List<BindAddress> binds,
+      ChannelInitializer<Channel> initialDataPath,
+      boolean perIpAtAccept,
+      Consumer<ServerBootstrap> childOptions)
+      throws InterruptedException {
+    AtomicReference<ChannelInitializer<Channel>> dataPath = new AtomicReference<>(initialDataPath);
     ServerBootstrap b = listenerBootstrap();
-    HttpFrontend.applyChildOptions(b);
-    b.childHandler(new AcceptGate("http", limits, true, events, dataPath::get));
+    childOptions.accept(b);
+    b.childHandler(new AcceptGate(name, limits, perIpAtAccept, events, dataPath::get));
     ListenerGroup group = new ListenerGroup(new LinkedHashMap<>(), dataPath, b);
-    listenerGroups.put("http", group);
-    events.listenerBound("http");
-    for (BindAddress bind : http.binds()) {
-      Channel ch = bind(b, bind, "http");
-      group.channels().put(bind, ch);
-      listeners.add(ch);
-    }
+    listenerGroups.put(name, group);
+    events.listenerBound(name);
+    rebind(name, group, binds);
   }
 
   private ServerBootstrap listenerBootstrap() {
@@ -240,6 +238,22 @@ final class EdgeProxyServer implements AutoCloseable {
         group.channels().put(bind, ch);
         listeners.add(ch);
       }
+    }
+  }
+
+  /** New settings for a listener's new connections, and its bind addresses as the reload says. */
+  private void reloadListener(
+      String name,
+      boolean existedBefore,
+      Optional<List<BindAddress>> binds,
+      Supplier<ChannelInitializer<Channel>> dataPath)
+      throws InterruptedException {
+    ListenerGroup group = listenerGroups.get(name);
+    if (binds.isPresent() && group != null) {
+      group.dataPath().set(dataPath.get());
+      rebind(name, group, binds.get());
+    } else if (binds.isPresent() != existedBefore) {
+      log.warn("reload: adding or removing the whole {} listener needs a restart", name);
     }
   }
 
@@ -298,8 +312,8 @@ final class EdgeProxyServer implements AutoCloseable {
 
   /**
    * SIGHUP: reloads the configuration file and re-reads every allow-list source. A configuration
-   * that does not load is refused and the running one stays. What a reload changes: TLS listener
-   * addresses and settings (for new connections), pools, routes, defaultBackend, noSni, maxShrink,
+   * that does not load is refused and the running one stays. What a reload changes: TLS and HTTP
+   * listener addresses and settings (for new connections), pools, routes, defaultBackend, noSni, maxShrink,
    * enforce. Open connections keep their backend. Other changes (sources, admin listener, limits,
    * access log) are reported as needing a restart.
    */
@@ -319,22 +333,16 @@ final class EdgeProxyServer implements AutoCloseable {
     }
     EdgeProxyConfig before = current.get();
     try {
-      if (next.listeners().tls().isPresent() && listenerGroups.containsKey("tls")) {
-        TlsListenerConfig tls = next.listeners().tls().get();
-        ListenerGroup group = listenerGroups.get("tls");
-        group.dataPath().set(tlsDataPath(next, tls));
-        rebind("tls", group, tls.binds());
-      } else if (next.listeners().tls().isPresent() != before.listeners().tls().isPresent()) {
-        log.warn("reload: adding or removing the whole tls listener needs a restart");
-      }
-      if (next.listeners().http().isPresent() && listenerGroups.containsKey("http")) {
-        HttpListenerConfig http = next.listeners().http().get();
-        ListenerGroup group = listenerGroups.get("http");
-        group.dataPath().set(httpDataPath(next, http));
-        rebind("http", group, http.binds());
-      } else if (next.listeners().http().isPresent() != before.listeners().http().isPresent()) {
-        log.warn("reload: adding or removing the whole http listener needs a restart");
-      }
+      reloadListener(
+          "tls",
+          before.listeners().tls().isPresent(),
+          next.listeners().tls().map(t -> t.binds()),
+          () -> tlsDataPath(next, next.listeners().tls().get()));
+      reloadListener(
+          "http",
+          before.listeners().http().isPresent(),
+          next.listeners().http().map(h -> h.binds()),
+          () -> httpDataPath(next, next.listeners().http().get()));
     } catch (IllegalStateException | InterruptedException e) {
       log.error("reload: {}", e.getMessage());
     }

@@ -88,7 +88,7 @@ public final class Forwarder {
         .addLast(
             PipelineNames.UPSTREAM_CONNECT,
             new UpstreamConnector(
-                tracker, decision, alreadyRead, idleTimeout, events, channelFactoryFor(inbound)));
+                tracker, decision, alreadyRead, idleTimeout, events));
   }
 
   /**

@@ -3,7 +3,6 @@ package dev.edgeproxy.sni;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -59,7 +58,7 @@ public final class HttpFrontend {
     return new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
-        init(ch, settings, resolver, events, connectionIds.get(), HttpBackendDialer.INSTANCE);
+        init(ch, settings, resolver, events, connectionIds.get(), BackendDialer.INSTANCE);
       }
     };
   }
@@ -69,10 +68,7 @@ public final class HttpFrontend {
    * client that sends its request and then its FIN still gets the answer.
    */
   public static void applyChildOptions(ServerBootstrap bootstrap) {
-    bootstrap
-        .childOption(ChannelOption.AUTO_READ, true)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    TlsFrontend.applyChildOptions(bootstrap); // the same three options
   }
 
   static void init(

@@ -57,7 +57,7 @@ import java.util.function.Consumer;
  */
 final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
-  /** Opens a backend connection (production: {@link HttpBackendDialer}). */
+  /** Opens a backend connection (production: {@link BackendDialer}). */
   @FunctionalInterface
   interface BackendDialer {
     /**

@@ -5,7 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -14,19 +15,28 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Opens the backend connection of an HTTP listener's client: the candidates in order on the
- * client's event loop with its transport (as {@link UpstreamConnector} does for the TLS listener),
- * then the PROXY header. Unlike the TLS path it hands the channel back instead of installing a raw
- * relay, because the HTTP frontend keeps decoding the client's requests.
+ * Opens a client's backend connection: tries the decision's candidates in order, on the client's
+ * event loop and with its transport, then writes the PROXY header (unflushed: the first bytes for
+ * the backend go in the same flush) and hands the channel back. The TLS path ({@link
+ * UpstreamConnector}) then installs the raw relay; the HTTP frontend keeps decoding requests.
  */
-final class HttpBackendDialer implements HttpFrontendHandler.BackendDialer {
-  static final HttpBackendDialer INSTANCE = new HttpBackendDialer();
+final class BackendDialer implements HttpFrontendHandler.BackendDialer {
+  static final BackendDialer INSTANCE = new BackendDialer();
 
-  private static final ChannelHandler NO_HANDLER =
-      new ChannelInitializer<Channel>() {
-        @Override
-        protected void initChannel(Channel ch) {}
-      };
+  /**
+   * The backend channel's only handler while it connects: an error then (a reset during the
+   * handshake) closes it, which fails the connect and moves on to the next candidate, instead of
+   * reaching the pipeline's tail as an unhandled exception. Removed before the channel is handed on.
+   */
+  @ChannelHandler.Sharable
+  private static final class ConnectGuard extends ChannelInboundHandlerAdapter {
+    static final ConnectGuard INSTANCE = new ConnectGuard();
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
 
   @Override
   public Runnable dial(
@@ -95,7 +105,7 @@ final class HttpBackendDialer implements HttpFrontendHandler.BackendDialer {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(NO_HANDLER)
+                .handler(ConnectGuard.INSTANCE)
                 .connect(upstream.address());
       } catch (RuntimeException e) {
         failedAttempt(upstream, e);
@@ -121,6 +131,7 @@ final class HttpBackendDialer implements HttpFrontendHandler.BackendDialer {
             tracker.events()
                 .backendConnected(tracker.info(), decision.pool(), upstream, System.nanoTime() - started);
             tracker.connectedTo(upstream.label());
+            outbound.pipeline().remove(ConnectGuard.INSTANCE);
             if (writeProxyHeader(outbound)) {
               connected.accept(outbound);
             } else {
