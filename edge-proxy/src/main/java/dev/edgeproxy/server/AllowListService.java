@@ -79,13 +79,15 @@ final class AllowListService implements AutoCloseable {
         .allowlist()
         .file()
         .ifPresent(f -> sources.put("file", new FileAllowListSource(f.path())));
-    for (AllowListSource source : Sources.remote(config)) {
+    List<AllowListSource> remote = Sources.remote(config);
+    for (AllowListSource source : remote) {
       sources.put(source.name(), source);
       if (source instanceof AutoCloseable c) {
         closeables.add(c);
       }
     }
-    this.scheduler = sources.size() > (sources.containsKey("file") ? 1 : 0) ? new SourceScheduler(2) : null;
+    // The local file is polled by `tasks`; Quartz runs only for Git and Route53.
+    this.scheduler = remote.isEmpty() ? null : new SourceScheduler(2);
     registerMeters();
     registry.addListener(this::onChange);
   }

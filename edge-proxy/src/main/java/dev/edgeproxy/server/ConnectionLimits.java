@@ -55,8 +55,4 @@ final class ConnectionLimits {
   int total() {
     return total.get();
   }
-
-  int maxPerIp() {
-    return maxPerIp;
-  }
 }
