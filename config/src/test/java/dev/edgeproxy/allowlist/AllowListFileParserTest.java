@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class AllowListFileParserTest {
-  static final Path SPEC = Paths.get(System.getProperty("user.dir")).resolve("../../shared/spec");
+  static final Path SPEC = Paths.get(System.getProperty("user.dir")).resolve("examples");
 
   private static List<String> patterns(List<SourceEntry> entries) {
     return entries.stream().map(e -> e.pattern().toString()).toList();

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ConfigLoaderTest {
-  static final Path SPEC = Paths.get(System.getProperty("user.dir")).resolve("../../shared/spec");
+  static final Path SPEC = Paths.get(System.getProperty("user.dir")).resolve("examples");
   static final Map<String, String> ENV = Map.of("EDGE_SYNC_TOKEN", "s3cret-token");
 
   @Test
@@ -126,7 +126,12 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void exampleConfigNeedsItsSyncToken() {
+  void exampleConfigNeedsItsSyncToken() throws Exception {
+    Path example = SPEC.resolve("edge-proxy.example.yaml");
+    List<String> lines = Files.readAllLines(example);
+    int line = 1 + java.util.stream.IntStream.range(0, lines.size())
+        .filter(i -> lines.get(i).contains("syncToken: ${EDGE_SYNC_TOKEN}")).findFirst().orElseThrow();
+    int column = 1 + lines.get(line - 1).indexOf("${EDGE_SYNC_TOKEN}");
     assertThatThrownBy(() -> ConfigLoader.load(SPEC.resolve("edge-proxy.example.yaml"), Map.of()))
         .isInstanceOfSatisfying(
             ConfigException.class,
@@ -134,8 +139,7 @@ class ConfigLoaderTest {
                 assertThat(e.problems())
                     .extracting(ConfigProblem::toString)
                     .containsExactly(
-                        SPEC.resolve("edge-proxy.example.yaml")
-                            + ":28:16: listeners.admin.syncToken: environment variable EDGE_SYNC_TOKEN is not set"));
+                        example + ":" + line + ":" + column + ": listeners.admin.syncToken: environment variable EDGE_SYNC_TOKEN is not set"));
   }
 
   @Test
