@@ -1,8 +1,8 @@
 package dev.edgeproxy.allowlist;
 
-import dev.edgeproxy.config.YamlTree;
-import dev.edgeproxy.config.YamlTree.Field;
-import dev.edgeproxy.config.YamlTree.Node;
+import dev.edgeproxy.yaml.YamlTree;
+import dev.edgeproxy.yaml.YamlTree.Field;
+import dev.edgeproxy.yaml.YamlTree.Node;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

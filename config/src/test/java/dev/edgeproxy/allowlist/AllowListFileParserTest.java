@@ -98,6 +98,10 @@ class AllowListFileParserTest {
           routes:\\n  - hosts: [a.com]\\n    backend: b\\n  - hosts: [a.com]\\n    backend: c\\n | 4 | 13 | already routed
           allow:\\n  - a.com\\n  b: [\\n           | 2 | 3  | invalid YAML
           allow: [a.com]\\nallow: [b.com]\\n         | 2 | 1  | duplicate key 'allow'
+          x: &internal internal.example.com\\ndeny: [*internal]\\n | 1 | 4 | YAML anchor '&internal' is not supported
+          deny: [*internal]\\n                       | 1 | 8  | YAML alias '*internal' is not supported
+          allow:\\n  - &a a.example.com\\n               | 2 | 5  | YAML anchor '&a' is not supported
+          base: &b {allow: [a.com]}\\n<<: *b\\n      | 1 | 7  | YAML anchor '&b' is not supported
           """)
   void rejectsWithLineAndColumn(String escaped, int line, int column, String problem) {
     String text = escaped.replace("\\n", "\n").replace("\\\"", "\"");

@@ -398,7 +398,13 @@ class ConfigLoaderTest {
         Arguments.of(
             "node:\n  name: a\nnode:\n  name: b\n",
             List.of("t.yaml:3:1: duplicate key 'node' (first at line 1)")),
-        Arguments.of("listeners:\n  tls: [\n", List.of("t.yaml:2:9: ")));
+        Arguments.of("listeners:\n  tls: [\n", List.of("t.yaml:2:9: ")),
+        Arguments.of(
+            "node:\n  name: *edge\n",
+            List.of("t.yaml:2:9: YAML alias '*edge' is not supported: write the value out")),
+        Arguments.of(
+            "limits: &l\n  idleTimeout: 5m\n",
+            List.of("t.yaml:1:9: YAML anchor '&l' is not supported: write each value out")));
   }
 
   @ParameterizedTest(name = "[{index}] {1}")

@@ -1,4 +1,4 @@
-package dev.edgeproxy.config;
+package dev.edgeproxy.yaml;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
@@ -7,20 +7,32 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.NodeEvent;
 
 /**
  * A YAML document read into a small tree that remembers where every key and value stands (line and
  * column, both from 1). Jackson's own {@code JsonNode} forgets locations, and our error messages
  * must name {@code FILE:LINE:COLUMN}.
  *
- * <p>Internal to the config module (shared by the config loader and the allow-list file parser); it
- * is public only because those live in two packages. Other modules should not use it.
+ * <p>Internal to the config module (shared by the config loader and the allow-list file parser, in
+ * a package of its own so that neither of theirs depends on the other); it is public only because
+ * those live in two packages. Other modules should not use it.
+ *
+ * <p>Anchors ({@code &name}) and aliases ({@code *name}) are refused: the parser hands an alias
+ * over as its bare name, so {@code deny: [*internal]} silently denied the host {@code internal},
+ * and a configuration that repeats itself by reference is one a reviewer cannot read line by line.
  */
 public final class YamlTree {
   private static final YAMLFactory FACTORY =
@@ -170,6 +182,7 @@ public final class YamlTree {
    */
   public static Node read(String yaml) throws SyntaxException {
     Objects.requireNonNull(yaml, "yaml");
+    refuseReferences(yaml);
     try (JsonParser p = FACTORY.createParser(yaml)) {
       JsonToken t = p.nextToken();
       if (t == null) {
@@ -248,6 +261,35 @@ public final class YamlTree {
         return new Node(Kind.SCALAR, line, column, p.getText(), false, Map.of(), List.of());
       default:
         throw new SyntaxException(line, column, "unsupported YAML construct " + t);
+    }
+  }
+
+  /**
+   * Refuses the first anchor or alias, where it stands. Jackson resolves an alias to its bare name
+   * and does not report anchors on scalars, so the events are read from SnakeYAML itself; syntax
+   * errors are left to the Jackson parse, which reports them with our wording.
+   */
+  private static void refuseReferences(String yaml) throws SyntaxException {
+    LoaderOptions options = new LoaderOptions();
+    options.setCodePointLimit(Integer.MAX_VALUE); // sizes are bounded by the callers, in bytes
+    try {
+      for (Event event : new Yaml(options).parse(new StringReader(yaml))) {
+        if (event instanceof NodeEvent node && node.getAnchor() != null) {
+          int line = event.getStartMark().getLine() + 1;
+          int column = event.getStartMark().getColumn() + 1;
+          throw event instanceof AliasEvent
+              ? new SyntaxException(
+                  line,
+                  column,
+                  "YAML alias '*" + node.getAnchor() + "' is not supported: write the value out")
+              : new SyntaxException(
+                  line,
+                  column,
+                  "YAML anchor '&" + node.getAnchor() + "' is not supported: write each value out");
+        }
+      }
+    } catch (YAMLException syntax) {
+      // reported by the Jackson parse
     }
   }
 
