@@ -165,7 +165,7 @@ final class AccessLog implements AutoCloseable {
         + ":"
         + r.connection().client().getPort()
         + " host="
-        + orDash(r.host())
+        + textValue(r.host())
         + " decision="
         + r.decision()
         + " reason="
@@ -186,6 +186,37 @@ final class AccessLog implements AutoCloseable {
     return s == null ? "-" : s;
   }
 
+  /**
+   * The host comes from the client (SNI, Host header): every byte that could end the line, split a
+   * field or fool a terminal (controls, space, anything outside printable ASCII) is written as an
+   * escape, so one record stays one line of {@code key=value} fields.
+   */
+  static String textValue(String s) {
+    if (s == null) {
+      return "-";
+    }
+    StringBuilder sb = new StringBuilder(s.length() + 8);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c > 0x20 && c < 0x7f) {
+            sb.append(c);
+          } else if (c <= 0xff) {
+            sb.append(String.format("\\x%02x", (int) c));
+          } else {
+            sb.append(String.format("\\u%04x", (int) c));
+          }
+        }
+      }
+    }
+    return sb.toString();
+  }
+
   /** Absent values are left out, as the spec says for {@code host}. */
   private static void field(StringBuilder sb, String key, String value) {
     if (value == null) {
@@ -201,7 +232,9 @@ final class AccessLog implements AutoCloseable {
         case '\r' -> sb.append("\\r");
         case '\t' -> sb.append("\\t");
         default -> {
-          if (c < 0x20) {
+          // Controls and everything past ASCII as escapes: the line stays valid (lone surrogates
+          // included) and plain ASCII, whatever a client sent.
+          if (c < 0x20 || c >= 0x7f) {
             sb.append(String.format("\\u%04x", (int) c));
           } else {
             sb.append(c);
