@@ -196,17 +196,28 @@ final class AccessLog implements AutoCloseable {
       return "-";
     }
     StringBuilder sb = new StringBuilder(s.length() + 8);
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
+    escape(sb, s, false);
+    return sb.toString();
+  }
+
+  /**
+   * Both formats: backslash, CR, LF and tab as {@code \\ \r \n \t}; other controls and anything
+   * past ASCII as {@code \\uHHHH} (JSON; the line stays valid, lone surrogates included) or {@code
+   * \\xHH} (text, {@code \\uHHHH} past Latin-1); in text also the space, which separates fields.
+   */
+  private static void escape(StringBuilder sb, String value, boolean json) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
       switch (c) {
         case '\\' -> sb.append("\\\\");
         case '\n' -> sb.append("\\n");
         case '\r' -> sb.append("\\r");
         case '\t' -> sb.append("\\t");
+        case '"' -> sb.append(json ? "\\\"" : "\"");
         default -> {
-          if (c > 0x20 && c < 0x7f) {
+          if ((c > 0x20 && c < 0x7f) || (json && c == ' ')) {
             sb.append(c);
-          } else if (c <= 0xff) {
+          } else if (!json && c <= 0xff) {
             sb.append(String.format("\\x%02x", (int) c));
           } else {
             sb.append(String.format("\\u%04x", (int) c));
@@ -214,7 +225,6 @@ final class AccessLog implements AutoCloseable {
         }
       }
     }
-    return sb.toString();
   }
 
   /** Absent values are left out, as the spec says for {@code host}. */
@@ -223,25 +233,7 @@ final class AccessLog implements AutoCloseable {
       return;
     }
     sb.append(",\"").append(key).append("\":\"");
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          // Controls and everything past ASCII as escapes: the line stays valid (lone surrogates
-          // included) and plain ASCII, whatever a client sent.
-          if (c < 0x20 || c >= 0x7f) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
+    escape(sb, value, true);
     sb.append('"');
   }
 
