@@ -50,8 +50,14 @@ import java.util.function.Consumer;
  *   <li>forward: the first forwarded request opens the backend connection (PROXY header with the
  *       Host as AUTHORITY); later requests routed to the same pool reuse it, a request routed to
  *       another pool gets {@code 421} and the connection closes;
- *   <li>a {@code 101} from the backend turns the connection into a raw relay (WebSocket).
+ *   <li>a {@code 101} from the backend turns the connection into a raw relay, only when it answers
+ *       a WebSocket handshake ({@link HttpUpgrades}); any other {@code 101} is a {@code 502}.
  * </ul>
+ *
+ * <p>Only one spelling of a request gets through ({@link HttpHostCheck}): the backend is sent the
+ * origin-form target and the Host that were checked. A client that does not read its answers is
+ * not read either: a head is handled only while the channel is writable, and at most {@link
+ * #MAX_QUEUED_REQUESTS} pipelined requests wait.
  *
  * <p>Everything runs on the client's event loop (the backend channel shares it).
  */
