@@ -72,7 +72,7 @@ public final class ConfigLoader {
   private static final Set<String> TLS =
       Set.of("bind", "acceptProxyProtocol", "clientHelloTimeout", "maxClientHelloBytes", "noSni");
   private static final Set<String> HTTP = Set.of("bind", "mode", "maxHeaderBytes", "headerTimeout");
-  private static final Set<String> ADMIN = Set.of("bind", "allowFrom", "syncToken");
+  private static final Set<String> ADMIN = Set.of("bind", "allowFrom", "syncToken", "maxConnections");
   private static final Set<String> POOL =
       Set.of(
           "tls", "http", "proxyProtocol", "proxyProtocolTlvs", "balance", "connectTimeout",
@@ -786,7 +786,13 @@ public final class ConfigLoader {
             new AdminListenerConfig(
                 binds(a, AdminListenerConfig.DEFAULT_BINDS),
                 parsedList(a, "allowFrom", Cidr.loopback(), Cidr::parse),
-                token);
+                token,
+                integer(
+                    a,
+                    "maxConnections",
+                    AdminListenerConfig.DEFAULT_MAX_CONNECTIONS,
+                    1,
+                    AdminListenerConfig.MAX_MAX_CONNECTIONS));
       }
       return new ListenersConfig(tls, http, Optional.of(admin));
     }

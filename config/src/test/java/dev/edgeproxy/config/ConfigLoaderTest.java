@@ -59,6 +59,8 @@ class ConfigLoaderTest {
     assertThat(admin.allows(InetAddress.getByName("100.100.1.2"))).isTrue();
     assertThat(admin.allows(InetAddress.getByName("192.168.1.2"))).isFalse();
     assertThat(admin.syncToken()).contains("s3cret-token");
+    assertThat(admin.maxConnections()).isEqualTo(64);
+    assertThat(admin.maxConnectionsFromOutside()).isEqualTo(16);
     assertThat(admin.toString()).doesNotContain("s3cret-token");
     assertThat(c.toString()).doesNotContain("s3cret-token");
 
@@ -374,6 +376,9 @@ class ConfigLoaderTest {
                 "t.yaml:3:17: listeners.admin.allowFrom: prefix length 33 in '10.0.0.0/33' is not in 0..32",
                 "t.yaml:3:32: listeners.admin.allowFrom: 'example.com' is not an IP address or network",
                 "t.yaml:4:16: listeners.admin.syncToken: environment variable NOPE is not set")),
+        Arguments.of(
+            "listeners:\n  admin:\n    maxConnections: 0\n",
+            List.of("t.yaml:3:21: listeners.admin.maxConnections: 0 is not in 1..10000")),
         Arguments.of(
             "limits:\n  maxConnections: 0\n  maxConnectionsPerIp: lots\n  idleTimeout: 0\n",
             List.of(

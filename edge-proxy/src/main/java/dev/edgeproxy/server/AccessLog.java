@@ -165,7 +165,7 @@ final class AccessLog implements AutoCloseable {
         + ":"
         + r.connection().client().getPort()
         + " host="
-        + orDash(r.host())
+        + textValue(r.host())
         + " decision="
         + r.decision()
         + " reason="
@@ -186,29 +186,54 @@ final class AccessLog implements AutoCloseable {
     return s == null ? "-" : s;
   }
 
+  /**
+   * The host comes from the client (SNI, Host header): every byte that could end the line, split a
+   * field or fool a terminal (controls, space, anything outside printable ASCII) is written as an
+   * escape, so one record stays one line of {@code key=value} fields.
+   */
+  static String textValue(String s) {
+    if (s == null) {
+      return "-";
+    }
+    StringBuilder sb = new StringBuilder(s.length() + 8);
+    escape(sb, s, false);
+    return sb.toString();
+  }
+
+  /**
+   * Both formats: backslash, CR, LF and tab as {@code \\ \r \n \t}; other controls and anything
+   * past ASCII as {@code \\uHHHH} (JSON; the line stays valid, lone surrogates included) or {@code
+   * \\xHH} (text, {@code \\uHHHH} past Latin-1); in text also the space, which separates fields.
+   */
+  private static void escape(StringBuilder sb, String value, boolean json) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        case '"' -> sb.append(json ? "\\\"" : "\"");
+        default -> {
+          if ((c > 0x20 && c < 0x7f) || (json && c == ' ')) {
+            sb.append(c);
+          } else if (!json && c <= 0xff) {
+            sb.append(String.format("\\x%02x", (int) c));
+          } else {
+            sb.append(String.format("\\u%04x", (int) c));
+          }
+        }
+      }
+    }
+  }
+
   /** Absent values are left out, as the spec says for {@code host}. */
   private static void field(StringBuilder sb, String key, String value) {
     if (value == null) {
       return;
     }
     sb.append(",\"").append(key).append("\":\"");
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
+    escape(sb, value, true);
     sb.append('"');
   }
 

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -166,6 +167,31 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case SYNC -> sync(req, client, query);
       case HOOKS_GIT -> hook(new Call(r, client, query, headers(req), ByteBufUtil.getBytes(req.content())));
     };
+  }
+
+  /**
+   * Judges a request head before its body is read ({@link AdminGate}); a refused one is answered
+   * by {@link #dispatch} from its head alone (403, 401, 405...). Only a webhook carrying a forge's
+   * signature header may send a body up to {@link AdminServer#MAX_BODY_BYTES}: its signature can
+   * only be checked with the body. Anything else gets {@link AdminServer#MAX_SMALL_BODY_BYTES}.
+   */
+  AdminGate.Admission admit(HttpRequest head, InetAddress client) {
+    Route route = Route.of(new QueryStringDecoder(head.uri()).path()).orElse(null);
+    if (route == Route.HOOKS_GIT) {
+      return route.accepts(head.method()) && WebhookVerifier.carriesSignature(head.headers()::contains)
+          ? AdminGate.Admission.upTo(AdminServer.MAX_BODY_BYTES)
+          : AdminGate.Admission.refuse();
+    }
+    if (!config.allows(client)) {
+      return AdminGate.Admission.refuse();
+    }
+    if (route == Route.SYNC
+        && config.syncToken()
+            .filter(t -> AdminAuth.bearerMatches(head.headers().get(HttpHeaderNames.AUTHORIZATION), t))
+            .isEmpty()) {
+      return AdminGate.Admission.refuse();
+    }
+    return AdminGate.Admission.upTo(AdminServer.MAX_SMALL_BODY_BYTES);
   }
 
   private CompletableFuture<AdminReply> health() {

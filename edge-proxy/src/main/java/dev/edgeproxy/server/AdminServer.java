@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,14 +34,18 @@ import org.slf4j.LoggerFactory;
  * The admin HTTP endpoint ({@code listeners.admin}): {@code /healthz /readyz /metrics /status
  * /allowlist}, {@code POST /sync} and {@code POST /hooks/git}; see {@link AdminHandler}.
  *
- * <p>Bodies are capped at {@link #MAX_BODY_BYTES} (413) and an idle connection is closed after
- * {@link #IDLE_SECONDS}. Work that may take more than a moment runs on a small bounded executor owned
- * here; a full queue answers 503 rather than queueing without end.
+ * <p>Bounded everywhere (see {@link AdminConnectionLimit} and {@link AdminGate}): at most {@code
+ * maxConnections} connections; every request head is judged (allowFrom, path, token, webhook
+ * signature header) before its body is read; bodies are capped at {@link #MAX_BODY_BYTES} for a
+ * signed webhook and {@link #MAX_SMALL_BODY_BYTES} for anything else (413); a request must arrive
+ * whole within {@link AdminGate#REQUEST_TIMEOUT} of accept or of the previous answer; reading stops
+ * while answers are not taken. Work that may take more than a moment runs on a small bounded
+ * executor owned here; a full queue answers 503 rather than queueing without end.
  */
 final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
   static final int MAX_BODY_BYTES = 1 << 20;
-  static final int IDLE_SECONDS = 60;
+  static final int MAX_SMALL_BODY_BYTES = 4096;
   private static final int EXECUTOR_THREADS = 2;
   private static final int EXECUTOR_QUEUE = 64;
 
@@ -72,6 +75,7 @@ final class AdminServer implements AutoCloseable {
     ThreadPoolExecutor executor = newExecutor();
     AdminMetrics metrics = AdminMetrics.bind(context.meters(), context.routing(), context.eventLoops());
     AdminHandler handler = new AdminHandler(config, context, metrics, executor);
+    AdminConnectionLimit limit = new AdminConnectionLimit(config);
     ServerBootstrap b =
         new ServerBootstrap()
             .group(acceptors, workers)
@@ -81,8 +85,9 @@ final class AdminServer implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     ch.pipeline()
-                        .addLast(new ReadTimeoutHandler(IDLE_SECONDS))
+                        .addLast(limit)
                         .addLast(new HttpServerCodec())
+                        .addLast(new AdminGate(handler::admit))
                         .addLast(new CappedAggregator())
                         .addLast(handler);
                   }

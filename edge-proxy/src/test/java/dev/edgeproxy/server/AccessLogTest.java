@@ -82,4 +82,24 @@ class AccessLogTest {
     assertThat(line)
         .contains("id=0123456789abcdef", "host=grafana.example.com", "decision=forwarded", "reason=-", "durationMs=1234");
   }
+
+  @Test
+  void textFormatEscapesControlSpaceAndNonAsciiSoAHostCannotForgeLinesOrFields() {
+    String hostile = "a.example\r\n2026-01-01T00:00:00Z id=forged decision=forwarded\u0000 \u00e9\\";
+    String line = AccessLog.text(record(hostile, "refused", "invalid_name"));
+    assertThat(line).doesNotContain("\n", "\r", "\u0000", "\u00e9", " id=forged");
+    assertThat(line).matches("\\p{ASCII}*");
+    assertThat(line)
+        .contains("host=a.example\\r\\n2026-01-01T00:00:00Z\\x20id=forged\\x20decision=forwarded\\x00\\x20\\xe9\\\\ ");
+    // One field per key: the forged ones are inside the escaped host value.
+    assertThat(line.split(" ")).filteredOn(f -> f.startsWith("decision=")).containsExactly("decision=refused");
+  }
+
+  @Test
+  void jsonFormatIsPureAsciiAndStillValidForAnyHost() throws Exception {
+    String hostile = "\u00e9\u2028\u007f\ud800x\"\\";
+    String line = AccessLog.json(record(hostile, "refused", "invalid_name"));
+    assertThat(line).matches("[\\x20-\\x7e]*");
+    assertThat(new ObjectMapper().readTree(line).get("host").asText()).isEqualTo(hostile);
+  }
 }

@@ -252,7 +252,7 @@ class AdminEndpointTest {
       s.setSoTimeout(10_000);
       OutputStream out = s.getOutputStream();
       out.write(
-          ("POST /hooks/git HTTP/1.1\r\nHost: x\r\nContent-Length: " + (2 << 20) + "\r\n\r\n")
+          ("POST /hooks/git HTTP/1.1\r\nHost: x\r\nX-Gitlab-Token: t\r\nContent-Length: " + (2 << 20) + "\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       String head = readAll(s.getInputStream());

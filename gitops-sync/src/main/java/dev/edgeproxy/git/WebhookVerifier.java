@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -113,6 +114,19 @@ public final class WebhookVerifier {
             + " or "
             + GITLAB_HEADER
             + ")");
+  }
+
+  /**
+   * Whether a request head carries one of the forges' signature headers: the admin endpoint reads
+   * a large body only for such a request (the signature itself needs the body).
+   *
+   * @param hasHeader answers whether a header is present, case-insensitively
+   */
+  public static boolean carriesSignature(Predicate<String> hasHeader) {
+    return hasHeader.test(FORGEJO_HEADER)
+        || hasHeader.test(GITEA_HEADER)
+        || hasHeader.test(GITHUB_HEADER)
+        || hasHeader.test(GITLAB_HEADER);
   }
 
   private static Result checkHex(

@@ -146,4 +146,13 @@ class WebhookVerifierTest {
           .isEqualTo(Optional.empty());
     }
   }
+
+  @Test
+  void aHeadCarriesASignatureOnlyWithOneOfTheForgeHeaders() {
+    for (String header : new String[] {"X-Hub-Signature-256", "X-Gitea-Signature", "X-Forgejo-Signature", "X-Gitlab-Token"}) {
+      assertThat(WebhookVerifier.carriesSignature(header::equals)).as(header).isTrue();
+    }
+    assertThat(WebhookVerifier.carriesSignature(h -> h.equals("X-Hub-Signature"))).isFalse(); // SHA-1, not checked
+    assertThat(WebhookVerifier.carriesSignature(h -> false)).isFalse();
+  }
 }

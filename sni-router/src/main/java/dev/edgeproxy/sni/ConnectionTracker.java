@@ -163,9 +163,12 @@ public final class ConnectionTracker {
     this.endpoint = endpoint;
   }
 
-  /** Why a forwarded connection was cut (idle_timeout, revoked, drain); the first reason wins. */
+  /**
+   * Why a forwarded or redirected connection was cut (idle_timeout, revoked, drain,
+   * pipeline_limit); the first reason wins.
+   */
   void closeReason(String reason) {
-    if (FORWARDED.equals(decision) && this.reason == null) {
+    if ((FORWARDED.equals(decision) || REDIRECTED.equals(decision)) && this.reason == null) {
       this.reason = reason;
     }
   }

@@ -50,8 +50,14 @@ import java.util.function.Consumer;
  *   <li>forward: the first forwarded request opens the backend connection (PROXY header with the
  *       Host as AUTHORITY); later requests routed to the same pool reuse it, a request routed to
  *       another pool gets {@code 421} and the connection closes;
- *   <li>a {@code 101} from the backend turns the connection into a raw relay (WebSocket).
+ *   <li>a {@code 101} from the backend turns the connection into a raw relay, only when it answers
+ *       a WebSocket handshake ({@link HttpUpgrades}); any other {@code 101} is a {@code 502}.
  * </ul>
+ *
+ * <p>Only one spelling of a request gets through ({@link HttpHostCheck}): the backend is sent the
+ * origin-form target and the Host that were checked. A client that does not read its answers is
+ * not read either: a head is handled only while the channel is writable, and at most {@link
+ * #MAX_QUEUED_REQUESTS} pipelined requests wait.
  *
  * <p>Everything runs on the client's event loop (the backend channel shares it).
  */
@@ -76,6 +82,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
   static final String REASON_TIMEOUT = "timeout";
   static final String REASON_TOO_LARGE = "too_large";
   static final String REASON_MISDIRECTED = "misdirected";
+  static final String REASON_PIPELINE_LIMIT = "pipeline_limit";
+  /**
+   * Requests read ahead of the one being handled. Reading pauses as soon as one waits, but one read
+   * can hold hundreds of small pipelined requests: past this many, the rest of the input is
+   * dropped and the connection closes once the queued ones are answered (a client must be ready to
+   * resend pipelined requests on a new connection).
+   */
+  static final int MAX_QUEUED_REQUESTS = 16;
   /** How long a closing connection keeps reading (and dropping) so that its last answer arrives. */
   static final long LINGER_MILLIS = 2000;
   /** Response heads come from our own backends: more room than for clients. */
@@ -115,6 +129,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
   private boolean responseKeepAlive;
   private boolean informational;
   private boolean upgrading;
+  /** The current forwarded request is a WebSocket handshake: the one exchange a 101 may answer. */
+  private boolean currentWebSocket;
+  private int queuedRequests;
+  /** More requests were pipelined than {@link #MAX_QUEUED_REQUESTS}: input is dropped from here. */
+  private boolean overflowed;
   private boolean closing;
   private boolean clientInputShut;
   private boolean draining;
@@ -157,11 +176,20 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (closing || !(msg instanceof HttpObject obj)) {
+    if (closing || overflowed || !(msg instanceof HttpObject obj)) {
       ReferenceCountUtil.release(msg); // nothing read after a refusal goes anywhere
       return;
     }
     if (!queue.isEmpty() || (obj instanceof HttpRequest && !readyForHead())) {
+      if (obj instanceof HttpRequest && queuedRequests == MAX_QUEUED_REQUESTS) {
+        overflowed = true;
+        ReferenceCountUtil.release(obj);
+        updateClientRead();
+        return;
+      }
+      if (obj instanceof HttpRequest) {
+        queuedRequests++;
+      }
       queue.add(obj); // owned by the queue until processed or released on close
       updateClientRead();
       return;
@@ -180,9 +208,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    // The backend reads only while the client can take its bytes.
+    // The backend reads only while the client can take its bytes; so does the client, whose
+    // requests would otherwise pile up answers that it does not read.
     if (backend != null && !closing) {
       backend.config().setAutoRead(ctx.channel().isWritable());
+    }
+    if (ctx.channel().isWritable() && !closing && !upgrading) {
+      // Later, not inside the write or flush that made room: that exchange is not over yet.
+      ctx.executor().execute(this::resumeAfterWritable);
     }
     ctx.fireChannelWritabilityChanged();
   }
@@ -227,8 +260,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     closeBoth();
   }
 
+  private void resumeAfterWritable() {
+    if (!closing && !upgrading && ctx.channel().isActive()) {
+      afterProcessing();
+    }
+  }
+
+  /** A new request head may be handled now; not while the client leaves its answers unread. */
   private boolean readyForHead() {
-    return body == Body.NONE && outstanding == 0 && !connecting && !closing && !upgrading;
+    return body == Body.NONE && outstanding == 0 && !connecting && !closing && !upgrading
+        && ctx.channel().isWritable();
   }
 
   private void process(HttpObject obj) {
@@ -253,6 +294,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
           refuse(HttpHostCheck.BAD_REQUEST, null, HttpResponseStatus.BAD_REQUEST, "bad request");
         }
+        return;
+      }
+      if (!HttpVersion.HTTP_1_1.equals(request.protocolVersion())
+          && !HttpVersion.HTTP_1_0.equals(request.protocolVersion())) {
+        // Among others the HTTP/2 preface (PRI * HTTP/2.0): no other protocol is spoken here.
+        refuse(HttpHostCheck.BAD_REQUEST, null, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP/1.x only");
         return;
       }
       if (HttpMethod.CONNECT.equals(request.method())) {
@@ -289,10 +336,18 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
       lastHost = host;
       tracker.lastHost(host);
       if (settings.mode() == HttpFrontendSettings.Mode.REDIRECT
-          && !HttpHostCheck.isAcmeChallenge(request.uri())) {
-        redirect(request, host);
+          && !HttpHostCheck.isAcmeChallenge(target.path())) {
+        redirect(request, host, target.path());
         return;
       }
+      // The backend gets the host that was checked and no other: origin-form, checked Host.
+      if (!target.path().equals(request.uri())) {
+        request.setUri(target.path());
+      }
+      if (!target.hostHeader().equals(request.headers().get(HttpHeaderNames.HOST))) {
+        request.headers().set(HttpHeaderNames.HOST, target.hostHeader());
+      }
+      currentWebSocket = HttpUpgrades.sanitize(request);
       if (forward(request, forward)) {
         request = null; // ownership went to the backend
       }
@@ -359,7 +414,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     return true;
   }
 
-  private void redirect(HttpRequest request, String host) {
+  private void redirect(HttpRequest request, String host, String path) {
     tracker.redirected(host);
     boolean keepAlive = HttpUtil.isKeepAlive(request) && !clientInputShut;
     // A client waiting for 100-continue may never send the body we would have to skip.
@@ -369,7 +424,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     FullHttpResponse response =
         new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.PERMANENT_REDIRECT);
     response.headers()
-        .set(HttpHeaderNames.LOCATION, HttpHostCheck.redirectLocation(host, request.uri()))
+        .set(HttpHeaderNames.LOCATION, HttpHostCheck.redirectLocation(host, path))
         .set(HttpHeaderNames.CONTENT_LENGTH, 0);
     if (!keepAlive) {
       respondAndClose(response);
@@ -449,8 +504,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     try {
       while (!queue.isEmpty() && !closing) {
         HttpObject next = queue.peek();
-        if (next instanceof HttpRequest && !readyForHead()) {
-          break;
+        if (next instanceof HttpRequest) {
+          if (!readyForHead()) {
+            break;
+          }
+          queuedRequests--;
         }
         queue.poll();
         process(next);
@@ -465,7 +523,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (readyForHead() && queue.isEmpty()) {
-      if (clientInputShut) {
+      if (overflowed) {
+        tracker.closeReason(REASON_PIPELINE_LIMIT);
+      }
+      if (clientInputShut || overflowed) {
         closeOnFlush(ctx.channel());
         return;
       }
@@ -482,14 +543,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean read;
-    if (connecting) {
+    if (overflowed) {
+      read = false;
+    } else if (connecting) {
       read = false;
     } else if (body == Body.FORWARD) {
       read = backend != null && backend.isWritable();
     } else if (body == Body.DISCARD) {
       read = true;
     } else {
-      read = queue.isEmpty() && outstanding == 0;
+      read = queue.isEmpty() && outstanding == 0 && ctx.channel().isWritable();
     }
     ctx.channel().config().setAutoRead(read);
   }
@@ -527,6 +590,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     while ((held = queue.poll()) != null) {
       ReferenceCountUtil.release(held);
     }
+    queuedRequests = 0;
     whileConnecting.forEach(ReferenceCountUtil::release);
     whileConnecting.clear();
   }
@@ -624,6 +688,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
       int code = response.status().code();
       informational = code >= 100 && code < 200 && code != 101;
       if (code == 101) {
+        if (!currentWebSocket || !HttpUpgrades.switchesToWebSocket(response)) {
+          // A switch nobody was let ask for: the tunnel would carry unchecked requests.
+          ReferenceCountUtil.release(response);
+          backendBroken();
+          return;
+        }
         upgrading = true;
       }
       if (!informational) {

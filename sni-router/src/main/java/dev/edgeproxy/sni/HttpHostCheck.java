@@ -1,127 +1,168 @@
 package dev.edgeproxy.sni;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Pure helpers over one request head: which host it asks for, where its redirect goes, whether it
- * is an ACME HTTP-01 challenge. Nothing here normalises the host: the resolver does, so that the
- * HTTP and TLS listeners judge names the same way.
+ * Pure helpers over one request head: which host it asks for, what the backend is sent, where its
+ * redirect goes, whether it is an ACME HTTP-01 challenge. The host is not normalised here beyond
+ * syntax (the resolver does that, so that the HTTP and TLS listeners judge names the same way),
+ * but only one spelling of a request target and of a host gets through: anything a backend could
+ * read as another host than the one checked is refused.
+ *
+ * <p>Accepted request targets: origin-form ({@code /path?query}), {@code *} for {@code OPTIONS},
+ * and absolute-form with scheme {@code http} or {@code https} (any case) whose authority has no
+ * user info and names the same host as the Host header. Hosts (Host header and authority): a
+ * name of letters, digits, {@code -} and {@code .}, or a bracketed IP literal, then an optional
+ * {@code :port} of at most five digits; nothing else (no space, no percent-encoding, no byte
+ * outside ASCII).
  */
 final class HttpHostCheck {
   static final String NO_HOST = "no_host";
   static final String BAD_REQUEST = "bad_request";
   static final String ACME_PREFIX = "/.well-known/acme-challenge/";
+  private static final int MAX_PORT_DIGITS = 5;
 
-  /** The host a request asks for (port removed, case kept), or why it names none usable. */
-  record Target(String host, String error) {
-    static Target of(String host) {
-      return new Target(host, null);
+  /**
+   * What a request asks for, or why it is refused.
+   *
+   * @param host the host to check: case kept, port and one trailing dot removed
+   * @param hostHeader the Host header the backend gets: {@code host[:port]} exactly as checked
+   * @param path the request target the backend gets: origin-form, or {@code *}
+   * @param error the refusal reason ({@link #NO_HOST}, {@link #BAD_REQUEST}), or null
+   */
+  record Target(String host, String hostHeader, String path, String error) {
+    static Target of(Authority authority, String path) {
+      return new Target(authority.host(), authority.headerValue(), path, null);
     }
 
     static Target error(String reason) {
-      return new Target(null, reason);
+      return new Target(null, null, null, reason);
+    }
+  }
+
+  /** A syntactically valid {@code host[:port]}; {@code port} empty when none was given. */
+  record Authority(String host, String port) {
+    String headerValue() {
+      return port.isEmpty() ? host : host + ":" + port;
+    }
+
+    boolean sameHost(Authority other) {
+      return host.equalsIgnoreCase(other.host);
     }
   }
 
   /**
-   * The request's host. An absolute-form target ({@code GET http://a.example/ HTTP/1.1}) names the
-   * host that backends such as nginx route by, so that one is checked, and a Host header that
-   * disagrees with it is refused: otherwise the check and the backend could see different hosts.
+   * The request's target. An absolute-form target names the host that backends such as nginx and
+   * Go's net/http route by, so that one is checked; a Host header naming another host is refused,
+   * and the backend is sent the origin-form target with the checked Host, so that it has no other
+   * host to read.
    */
   static Target target(HttpRequest request) {
     List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
     if (hosts.size() > 1) {
       return Target.error(BAD_REQUEST);
     }
-    String header = hosts.isEmpty() ? null : hosts.get(0).trim();
-    String authority = absoluteAuthority(request.uri());
-    if (authority != null) {
-      if (authority.isEmpty() || authority.indexOf('@') >= 0) {
-        return Target.error(BAD_REQUEST);
+    String header = hosts.isEmpty() ? null : hosts.get(0);
+    String uri = request.uri();
+    if (uri.startsWith("/") || (uri.equals("*") && HttpMethod.OPTIONS.equals(request.method()))) {
+      if (header == null || header.isEmpty()) {
+        return Target.error(NO_HOST);
       }
-      String host = stripPort(authority);
-      if (header != null && !stripPort(header).equalsIgnoreCase(host)) {
-        return Target.error(BAD_REQUEST);
-      }
-      return Target.of(host);
+      Authority host = authority(header);
+      return host == null ? Target.error(BAD_REQUEST) : Target.of(host, withoutFragment(uri));
     }
-    if (header == null || header.isEmpty()) {
-      return Target.error(NO_HOST);
-    }
-    return Target.of(stripPort(header));
-  }
-
-  /**
-   * {@code host[:port]} without the port. {@code [v6]:port} keeps its brackets; a value whose
-   * suffix is not a port is returned whole, for the resolver to refuse as an invalid name.
-   */
-  static String stripPort(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    if (colon < 0) {
-      return hostPort;
-    }
-    if (hostPort.startsWith("[")) {
-      int close = hostPort.indexOf(']');
-      return close >= 0 && close < colon ? hostPort.substring(0, close + 1) : hostPort;
-    }
-    for (int i = colon + 1; i < hostPort.length(); i++) {
-      char c = hostPort.charAt(i);
-      if (c < '0' || c > '9') {
-        return hostPort;
-      }
-    }
-    return hostPort.substring(0, colon);
-  }
-
-  /** The authority of an absolute-form request target, or null for any other form. */
-  static String absoluteAuthority(String uri) {
     int start = schemeEnd(uri);
     if (start < 0) {
-      return null;
+      return Target.error(BAD_REQUEST); // another scheme, authority-form, or garbage
     }
     int end = start;
     while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
       end++;
     }
-    return uri.substring(start, end);
-  }
-
-  /** Path and query of a request target in origin or absolute form; {@code /} for anything else. */
-  static String pathAndQuery(String uri) {
-    String rest = uri;
-    int start = schemeEnd(uri);
-    if (start >= 0) {
-      int end = start;
-      while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
-        end++;
+    Authority target = authority(uri.substring(start, end));
+    if (target == null) {
+      return Target.error(BAD_REQUEST);
+    }
+    if (header != null) {
+      Authority host = authority(header);
+      if (host == null || !host.sameHost(target)) {
+        return Target.error(BAD_REQUEST);
       }
-      rest = uri.substring(end);
     }
-    int fragment = rest.indexOf('#');
-    if (fragment >= 0) {
-      rest = rest.substring(0, fragment);
-    }
-    if (rest.startsWith("?")) {
-      return "/" + rest;
-    }
-    return rest.startsWith("/") ? rest : "/";
-  }
-
-  /** {@code https://HOST} + the original path and query, never a port. */
-  static String redirectLocation(String host, String uri) {
-    return "https://" + host + pathAndQuery(uri);
+    String rest = withoutFragment(uri.substring(end));
+    return Target.of(target, rest.startsWith("/") ? rest : "/" + rest);
   }
 
   /**
-   * Whether the request is for an ACME HTTP-01 challenge token. Dot segments and encoded dots or
-   * slashes are not accepted, so that a backend which normalises paths cannot be walked from the
-   * challenge directory to other content over plain HTTP.
+   * Parses {@code host[:port]}, or returns null when it is anything else: user info, spaces,
+   * percent-encoding, non-ASCII, an empty host, a port that is not at most five digits.
    */
-  static boolean isAcmeChallenge(String uri) {
-    String path = pathAndQuery(uri);
+  static Authority authority(String value) {
+    String host;
+    String rest;
+    if (value.startsWith("[")) {
+      int close = value.indexOf(']');
+      if (close < 2 || !all(value, 1, close, "0123456789abcdefABCDEF:.")) {
+        return null;
+      }
+      host = value.substring(0, close + 1);
+      rest = value.substring(close + 1);
+    } else {
+      int colon = value.indexOf(':');
+      host = colon < 0 ? value : value.substring(0, colon);
+      rest = colon < 0 ? "" : value.substring(colon);
+      if (host.endsWith(".")) {
+        host = host.substring(0, host.length() - 1); // the same name; the backend gets it once
+      }
+      if (host.isEmpty() || !all(host, 0, host.length(), null)) {
+        return null;
+      }
+    }
+    if (rest.isEmpty()) {
+      return new Authority(host, "");
+    }
+    if (rest.charAt(0) != ':' || rest.length() - 1 > MAX_PORT_DIGITS || !all(rest, 1, rest.length(), "0123456789")) {
+      return null;
+    }
+    return new Authority(host, rest.substring(1));
+  }
+
+  /** Whether every char in [from, to) is in {@code allowed} (null: letters, digits, - and .). */
+  private static boolean all(String s, int from, int to, String allowed) {
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          allowed != null
+              ? allowed.indexOf(c) >= 0
+              : (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String withoutFragment(String target) {
+    int fragment = target.indexOf('#');
+    return fragment >= 0 ? target.substring(0, fragment) : target;
+  }
+
+  /** {@code https://HOST} + the path and query of an origin-form target, never a port. */
+  static String redirectLocation(String host, String path) {
+    return "https://" + host + (path.startsWith("/") ? path : "/");
+  }
+
+  /**
+   * Whether an origin-form target is an ACME HTTP-01 challenge token. Dot segments and encoded
+   * dots or slashes are not accepted, so that a backend which normalises paths cannot be walked
+   * from the challenge directory to other content over plain HTTP.
+   */
+  static boolean isAcmeChallenge(String originForm) {
+    String path = originForm;
     int query = path.indexOf('?');
     if (query >= 0) {
       path = path.substring(0, query);
@@ -136,11 +177,10 @@ final class HttpHostCheck {
 
   /** Index just after {@code http://} or {@code https://} (any case), or -1. */
   private static int schemeEnd(String uri) {
-    String lower = uri.length() > 8 ? uri.substring(0, 8).toLowerCase(Locale.ROOT) : uri.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("http://")) {
+    if (uri.regionMatches(true, 0, "http://", 0, 7)) {
       return 7;
     }
-    if (lower.startsWith("https://")) {
+    if (uri.regionMatches(true, 0, "https://", 0, 8)) {
       return 8;
     }
     return -1;

@@ -392,4 +392,150 @@ class HttpFrontendTest {
     assertThat(drain(backend())).isEqualTo("\u0082\u0001x GET / HTTP/1.1\r\n");
     assertThat(client.pipeline().names()).contains(PipelineNames.RELAY).doesNotContain(HttpFrontend.DECODER);
   }
+
+  // ---- issue 8: no spelling of a request reaches a host that was not checked ----------------
+
+  @Test
+  void nonHttpSchemesAndOtherTargetFormsAre400AndNothingIsForwarded() {
+    String[] heads = {
+      "GET foo://evil.example/ HTTP/1.1\r\nHost: a.example\r\n\r\n",
+      "GET ws://evil.example/ HTTP/1.1\r\nHost: a.example\r\n\r\n",
+      "GET wss://evil.example/ HTTP/1.1\r\nHost: a.example\r\n\r\n",
+      "GET http://a.example@evil.example/ HTTP/1.1\r\nHost: a.example\r\n\r\n",
+      "GET HTTP://EVIL.example/ HTTP/1.1\r\nHost: a.example\r\n\r\n",
+      "GET evil.example:80 HTTP/1.1\r\nHost: a.example\r\n\r\n",
+      "GET * HTTP/1.1\r\nHost: a.example\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a.example\r\nHost: evil.example\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a.example evil.example\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a.example\r\n evil.example\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: evil%2eexample\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: \u00aa.example\r\n\r\n",
+    };
+    for (String head : heads) {
+      client();
+      send(client, head);
+      assertThat(drain(client)).as(head).startsWith("HTTP/1.1 400 ");
+      assertThat(client.isOpen()).as(head).isFalse();
+      assertThat(dialed).as(head).isEmpty();
+      assertThat(requests).as(head).isEmpty();
+      client.finishAndReleaseAll();
+    }
+  }
+
+  @Test
+  void connectAndTheHttp2PrefaceAreRefused() {
+    client();
+    send(client, "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n");
+    assertThat(drain(client)).startsWith("HTTP/1.1 405 ");
+    assertThat(dialed).isEmpty();
+    client.finishAndReleaseAll();
+
+    client();
+    send(client, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\u0000\u0000\u0000\u0004\u0000\u0000\u0000\u0000\u0000");
+    assertThat(drain(client)).startsWith("HTTP/1.1 505 ");
+    assertThat(client.isOpen()).isFalse();
+    assertThat(dialed).isEmpty();
+  }
+
+  @Test
+  void anAbsoluteFormTargetIsCheckedAndForwardedInOriginFormWithTheCheckedHost() {
+    client();
+    send(client, "GET hTTp://A.example.:8080/x?y=1 HTTP/1.1\r\nHost: a.example\r\n\r\n");
+    assertThat(requests).singleElement().extracting(RouteRequest::serverName).isEqualTo("A.example");
+    assertThat(drain(backend())).isEqualTo("GET /x?y=1 HTTP/1.1\r\nhost: A.example:8080\r\n\r\n");
+  }
+
+  @Test
+  void aTrailingDotIsCheckedAndForwardedAsTheSameName() {
+    client();
+    send(client, "GET / HTTP/1.1\r\nHost: a.example.\r\n\r\n");
+    assertThat(requests).singleElement().extracting(RouteRequest::serverName).isEqualTo("a.example");
+    assertThat(drain(backend())).isEqualTo("GET / HTTP/1.1\r\nhost: a.example\r\n\r\n");
+  }
+
+  @Test
+  void h2cUpgradeIsStrippedAndA101ToItDoesNotOpenATunnel() {
+    client();
+    send(client, "GET / HTTP/1.1\r\nHost: a.example\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+        + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+    String forwarded = drain(backend());
+    assertThat(forwarded).startsWith("GET / HTTP/1.1\r\n")
+        .doesNotContainIgnoringCase("upgrade").doesNotContainIgnoringCase("http2-settings");
+    send(backend(), "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+        + "\u0000\u0000\u0000\u0004\u0000\u0000\u0000\u0000\u0000");
+    assertThat(drain(client)).startsWith("HTTP/1.1 502 ");
+    assertThat(client.isOpen()).isFalse();
+    assertThat(client.pipeline().names()).doesNotContain(PipelineNames.RELAY);
+  }
+
+  @Test
+  void onlyAPureWebSocketOfferIsPassedOnAndOnlyAWebSocket101OpensTheTunnel() {
+    client();
+    send(client, "GET / HTTP/1.1\r\nHost: a.example\r\nConnection: keep-alive, Upgrade, X-Hop\r\n"
+        + "Upgrade: h2c, websocket\r\n\r\n");
+    String forwarded = drain(backend());
+    assertThat(forwarded).doesNotContainIgnoringCase("upgrade").doesNotContainIgnoringCase("x-hop")
+        .containsIgnoringCase("connection: keep-alive\r\n");
+    send(backend(), "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+    assertThat(drain(client)).startsWith("HTTP/1.1 502 ");
+    assertThat(client.pipeline().names()).doesNotContain(PipelineNames.RELAY);
+    client.finishAndReleaseAll();
+    backends.forEach(EmbeddedChannel::finishAndReleaseAll);
+    backends.clear();
+
+    client();
+    send(client, "GET / HTTP/1.1\r\nHost: a.example\r\nConnection: keep-alive, Upgrade\r\n"
+        + "Upgrade: WebSocket\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    assertThat(drain(backend())).containsIgnoringCase("upgrade: websocket")
+        .containsIgnoringCase("connection: keep-alive, upgrade");
+    send(backend(), "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
+    assertThat(drain(client)).startsWith("HTTP/1.1 502 "); // the backend switched to something else
+    assertThat(client.pipeline().names()).doesNotContain(PipelineNames.RELAY);
+  }
+
+  @Test
+  void a101WithoutAnUpgradeRequestIsABrokenBackend() {
+    client();
+    send(client, "GET / HTTP/1.1\r\nHost: a.example\r\n\r\n");
+    drain(backend());
+    send(backend(), "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+    assertThat(drain(client)).startsWith("HTTP/1.1 502 ");
+    assertThat(client.pipeline().names()).doesNotContain(PipelineNames.RELAY);
+  }
+
+  // ---- issue 8: a client that does not read its answers gets no more of them ---------------
+
+  @Test
+  void redirectModeStopsReadingWhileTheClientDoesNotReadAndCapsPipelinedRequests() {
+    client(HttpFrontendSettings.Mode.REDIRECT, 8192);
+    String request = "GET /p HTTP/1.1\r\nHost: a.example\r\n\r\n";
+    // The client stops reading: its socket buffer and then our outbound buffer fill up.
+    client.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+    client.runPendingTasks();
+    send(client, request.repeat(1000));
+    assertThat(drain(client)).as("no answer is produced for a client that does not read").isEmpty();
+    assertThat(client.config().isAutoRead()).isFalse();
+
+    client.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+    String answers = drain(client);
+    int count = answers.split("HTTP/1.1 308 ", -1).length - 1;
+    assertThat(count).isEqualTo(HttpFrontendHandler.MAX_QUEUED_REQUESTS);
+    assertThat(client.isOpen()).isFalse();
+    assertThat(record().reason()).isEqualTo(HttpFrontendHandler.REASON_PIPELINE_LIMIT);
+  }
+
+  @Test
+  void redirectModeAnswersAsFastAsTheClientReads() {
+    client(HttpFrontendSettings.Mode.REDIRECT, 8192);
+    String request = "GET /p HTTP/1.1\r\nHost: a.example\r\n\r\n";
+    send(client, request.repeat(3));
+    assertThat(drain(client).split("HTTP/1.1 308 ", -1)).hasSize(4);
+    client.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+    send(client, request.repeat(3));
+    assertThat(drain(client)).isEmpty();
+    client.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+    assertThat(drain(client).split("HTTP/1.1 308 ", -1)).hasSize(4);
+    assertThat(client.isOpen()).isTrue();
+    assertThat(client.config().isAutoRead()).isTrue();
+  }
 }

@@ -23,7 +23,49 @@ class HttpHostCheckTest {
     assertThat(HttpHostCheck.target(request("/", "example.com")).host()).isEqualTo("example.com");
     assertThat(HttpHostCheck.target(request("/", "example.com:")).host()).isEqualTo("example.com");
     assertThat(HttpHostCheck.target(request("/", "[::1]:80")).host()).isEqualTo("[::1]");
-    assertThat(HttpHostCheck.target(request("/", "a.example:x")).host()).isEqualTo("a.example:x");
+    assertThat(HttpHostCheck.target(request("/", "a.example.:8080")).host()).isEqualTo("a.example");
+    assertThat(HttpHostCheck.target(request("/", "a.example.:8080")).hostHeader()).isEqualTo("a.example:8080");
+  }
+
+  @Test
+  void onlyOneSpellingOfAHostGetsThrough() {
+    for (String bad :
+        new String[] {
+          "a.example:x", "a.example:123456", "a.example evil.example", "a.example,evil.example",
+          "a.example%2e", "%61.example", "\u00aa.example", "a.\u212a.example", "u@a.example", "a.example:80:80",
+          "[::1", "[]", "[::1%25eth0]", "[::1]x", ".", ":80", "a.example\t", "a_b.example"
+        }) {
+      assertThat(HttpHostCheck.target(request("/", bad)).error()).as(bad).isEqualTo("bad_request");
+      assertThat(HttpHostCheck.authority(bad)).as("authority " + bad).isNull();
+    }
+  }
+
+  @Test
+  void onlyOriginAsteriskForOptionsAndHttpAbsoluteFormsAreAccepted() {
+    for (String bad :
+        new String[] {
+          "foo://a.example/", "ws://a.example/", "wss://a.example/", "httpx://a.example/", "http:/a.example/",
+          "http:a.example/", "a.example:80", "a.example/", "*", "", "http://", "http:///x", "//a.example/",
+          "http://a.example@evil.example/", "http://evil.example/"
+        }) {
+      HttpHostCheck.Target t = HttpHostCheck.target(request(bad, "a.example"));
+      if (bad.equals("//a.example/")) {
+        // A path that starts with two slashes is origin-form: the host is the Host header.
+        assertThat(t.host()).isEqualTo("a.example");
+        assertThat(t.path()).isEqualTo("//a.example/");
+        continue;
+      }
+      assertThat(t.error()).as(bad).isEqualTo("bad_request");
+    }
+    HttpRequest options = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.OPTIONS, "*");
+    options.headers().add("Host", "a.example");
+    assertThat(HttpHostCheck.target(options).path()).isEqualTo("*");
+    HttpHostCheck.Target absolute = HttpHostCheck.target(request("hTTpS://A.example.:8443/p?q#f", "a.example"));
+    assertThat(absolute.host()).isEqualTo("A.example");
+    assertThat(absolute.hostHeader()).isEqualTo("A.example:8443");
+    assertThat(absolute.path()).isEqualTo("/p?q");
+    assertThat(HttpHostCheck.target(request("http://a.example?x")).path()).isEqualTo("/?x");
+    assertThat(HttpHostCheck.target(request("http://[2001:db8::1]:80/")).host()).isEqualTo("[2001:db8::1]");
   }
 
   @Test
@@ -33,6 +75,8 @@ class HttpHostCheckTest {
     assertThat(HttpHostCheck.target(request("/", "a.example", "b.example")).error()).isEqualTo("bad_request");
     assertThat(HttpHostCheck.target(request("http://b.example/x", "a.example")).error()).isEqualTo("bad_request");
     assertThat(HttpHostCheck.target(request("http://u@a.example/x", "a.example")).error()).isEqualTo("bad_request");
+    assertThat(HttpHostCheck.target(request("http://a.example/x", "a.example", "a.example")).error())
+        .isEqualTo("bad_request");
     assertThat(HttpHostCheck.target(request("HTTP://A.example:80/x", "a.example")).host()).isEqualTo("A.example");
     assertThat(HttpHostCheck.target(request("http://a.example/x")).host()).isEqualTo("a.example");
   }
@@ -40,10 +84,10 @@ class HttpHostCheckTest {
   @Test
   void redirectLocationKeepsPathAndQueryDropsPort() {
     assertThat(HttpHostCheck.redirectLocation("a.example", "/p?q=1")).isEqualTo("https://a.example/p?q=1");
-    assertThat(HttpHostCheck.redirectLocation("a.example", "http://a.example:8080/p?q=1#f"))
-        .isEqualTo("https://a.example/p?q=1");
-    assertThat(HttpHostCheck.redirectLocation("a.example", "http://a.example")).isEqualTo("https://a.example/");
-    assertThat(HttpHostCheck.redirectLocation("a.example", "http://a.example?x")).isEqualTo("https://a.example/?x");
+    String path = HttpHostCheck.target(request("http://a.example:8080/p?q=1#f")).path();
+    assertThat(HttpHostCheck.redirectLocation("a.example", path)).isEqualTo("https://a.example/p?q=1");
+    path = HttpHostCheck.target(request("http://a.example")).path();
+    assertThat(HttpHostCheck.redirectLocation("a.example", path)).isEqualTo("https://a.example/");
     assertThat(HttpHostCheck.redirectLocation("a.example", "*")).isEqualTo("https://a.example/");
   }
 
@@ -51,7 +95,6 @@ class HttpHostCheckTest {
   void acmeChallengePaths() {
     assertThat(HttpHostCheck.isAcmeChallenge("/.well-known/acme-challenge/AbC_-9")).isTrue();
     assertThat(HttpHostCheck.isAcmeChallenge("/.well-known/acme-challenge/tok?x=1")).isTrue();
-    assertThat(HttpHostCheck.isAcmeChallenge("http://a.example/.well-known/acme-challenge/tok")).isTrue();
     assertThat(HttpHostCheck.isAcmeChallenge("/.well-known/acme-challenge/")).isFalse();
     assertThat(HttpHostCheck.isAcmeChallenge("/.well-known/acme-challengeX")).isFalse();
     assertThat(HttpHostCheck.isAcmeChallenge("/.well-known/acme-challenge/../../admin")).isFalse();

@@ -145,6 +145,46 @@ class HttpListenerE2ETest {
     assertThat(nginx.accessLog()).noneMatch(l -> l.contains("stolen"));
   }
 
+  /**
+   * Issue 8: no spelling of a request reaches the backend of a host that is not allowed, although nginx routes by
+   * the request target's authority: other schemes, user info, a WebSocket URL, CONNECT, and an h2c upgrade (whose
+   * HTTP/2 streams would not be checked at all).
+   */
+  @Test
+  void noSpellingOfARequestReachesADeniedHostsBackend() throws IOException {
+    String denied = NginxBackend.DENIED_HOST;
+    String[] heads = {
+      "GET foo://" + denied + "/foo HTTP/1.1\r\nHost: www.example.test\r\n\r\n",
+      "GET ws://" + denied + "/ws HTTP/1.1\r\nHost: www.example.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+      "GET http://www.example.test@" + denied + "/userinfo HTTP/1.1\r\nHost: www.example.test\r\n\r\n",
+      "GET HTTP://" + denied.toUpperCase(Locale.ROOT) + "/upper HTTP/1.1\r\nHost: www.example.test\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: www.example.test\r\nHost: " + denied + "\r\n\r\n",
+      "CONNECT " + denied + ":80 HTTP/1.1\r\nHost: " + denied + ":80\r\n\r\n",
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    };
+    for (String head : heads) {
+      try (Socket socket = connect(forward.httpPort)) {
+        send(socket, head);
+        Response response = Response.read(socket.getInputStream());
+        assertThat(response.status).as(head).isBetween(400, 505).isNotEqualTo(421);
+        assertThat(endOfStream(socket.getInputStream())).as(head).isTrue();
+      }
+    }
+
+    // h2c: the upgrade offer is removed, the request is answered in HTTP/1.1, and the connection stays checked
+    try (Socket socket = connect(forward.httpPort)) {
+      send(socket, "GET /h2c HTTP/1.1\r\nHost: www.example.test\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+          + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n");
+      Response answer = Response.read(socket.getInputStream());
+      assertThat(answer.status).isEqualTo(200);
+      assertThat(answer.body).contains("host=www.example.test uri=/h2c");
+      send(socket, "GET /after-h2c HTTP/1.1\r\nHost: " + denied + "\r\n\r\n");
+      assertThat(Response.read(socket.getInputStream()).status).isEqualTo(421);
+    }
+    assertThat(nginx.accessLog()).anyMatch(l -> l.contains("/h2c") && l.endsWith("upgrade=-"));
+    assertThat(nginx.accessLog()).noneMatch(l -> l.contains("host=" + denied) || l.contains("/after-h2c"));
+  }
+
   // ---- helpers -----------------------------------------------------------------------------
 
   static Socket connect(int port) throws IOException {

@@ -24,6 +24,11 @@ import java.util.List;
  * </ul>
  */
 public final class NginxBackend implements AutoCloseable, Diagnosable {
+  /**
+   * On the plain-HTTP port, nginx routes this host (by the request target's authority when it has one, else by
+   * Host) to a server of its own that answers {@code DENIED BACKEND}: a host the proxy must never let through.
+   */
+  public static final String DENIED_HOST = "internal.example.test";
 
   private final Path dir;
   private final int tlsPort;
@@ -90,7 +95,7 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
         error_log %1$s/error.log info;
         events { worker_connections 512; }
         http {
-          log_format e2e 'pp=$proxy_protocol_addr:$proxy_protocol_port remote=$remote_addr sni=$ssl_server_name host=$host "$request" $status $body_bytes_sent';
+          log_format e2e 'pp=$proxy_protocol_addr:$proxy_protocol_port remote=$remote_addr sni=$ssl_server_name host=$host "$request" $status $body_bytes_sent upgrade=$http_upgrade';
           access_log %1$s/access.log e2e;
           client_body_temp_path %2$s/body;
           proxy_temp_path %2$s/proxy;
@@ -131,9 +136,18 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
               return 200 "addr=$proxy_protocol_addr port=$proxy_protocol_port host=$host uri=$request_uri\\n";
             }
           }
+          server {
+            listen 127.0.0.1:%7$d proxy_protocol;
+            %8$s
+            server_name %9$s;
+            location / {
+              default_type text/plain;
+              return 200 "DENIED BACKEND host=$host uri=$request_uri\\n";
+            }
+          }
         }
         """.formatted(dir, tmp, tls, ipv6 ? "listen [::1]:" + tls + " ssl proxy_protocol;" : "", tlsCommon,
-        direct, http, ipv6 ? "listen [::1]:" + http + " proxy_protocol;" : "");
+        direct, http, ipv6 ? "listen [::1]:" + http + " proxy_protocol;" : "", DENIED_HOST);
   }
 
   public int tlsPort() {
