@@ -308,7 +308,8 @@ final class EdgeProxyServer implements AutoCloseable {
   /**
    * SIGHUP: reloads the configuration file and re-reads every allow-list source. A configuration
    * that does not load is refused and the running one stays. What a reload changes: TLS and HTTP
-   * listener addresses and settings (for new connections), pools, routes, defaultBackend, noSni, maxShrink,
+   * listener addresses and settings (for new connections; acceptProxyProtocol and proxyProtocolFrom
+   * included, with where the per-client limit counts), pools, routes, defaultBackend, noSni, maxShrink,
    * enforce. Open connections keep their backend. Other changes (sources, admin listener, limits,
    * access log) are reported as needing a restart.
    */
