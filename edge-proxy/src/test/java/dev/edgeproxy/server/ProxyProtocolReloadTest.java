@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -62,8 +64,10 @@ class ProxyProtocolReloadTest {
     server = EdgeProxyServer.start(ConfigLoader.load(file), file);
 
     Socket held = connect();
+    awaitActive(1); // held is counted before the next one arrives (they may land on different loops)
     assertThat(closedByProxy(connect())).as("a second connection from 127.0.0.1").isTrue();
     held.close();
+    awaitActive(0);
 
     Files.writeString(
         file, config("acceptProxyProtocol: true\n    proxyProtocolFrom: [\"127.0.0.0/8\"]"));
@@ -71,6 +75,7 @@ class ProxyProtocolReloadTest {
 
     Socket first = connect();
     first.getOutputStream().write(proxyV2("198.51.100.7"));
+    awaitActive(1); // its header decoded, so 198.51.100.7 holds its one slot
     // Same socket address, another reported client: admitted, and its hello reaches the router.
     Socket other = connect();
     other.getOutputStream().write(proxyV2("198.51.100.8"));
@@ -100,6 +105,18 @@ class ProxyProtocolReloadTest {
                 assertThat(Files.readString(dir.resolve("access.log")))
                     .contains("\"reason\":\"untrusted_proxy\"")
                     .contains("\"client\":\"198.51.100.7\""));
+  }
+
+  /** Waits until the TLS listener has {@code n} connections open (opened means counted). */
+  private void awaitActive(int n) {
+    Pattern active = Pattern.compile("edge_connections_active\\{[^}]*listener=\"tls\"[^}]*} ([0-9.]+)");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              Matcher m = active.matcher(metrics());
+              return m.find() && Double.parseDouble(m.group(1)) == n;
+            });
   }
 
   private String config(String tlsExtra) {
