@@ -70,7 +70,9 @@ public final class ConfigLoader {
   private static final Set<String> NODE = Set.of("name");
   private static final Set<String> LISTENERS = Set.of("tls", "http", "admin");
   private static final Set<String> TLS =
-      Set.of("bind", "acceptProxyProtocol", "clientHelloTimeout", "maxClientHelloBytes", "noSni");
+      Set.of(
+          "bind", "acceptProxyProtocol", "proxyProtocolFrom", "clientHelloTimeout",
+          "maxClientHelloBytes", "noSni");
   private static final Set<String> HTTP = Set.of("bind", "mode", "maxHeaderBytes", "headerTimeout");
   private static final Set<String> ADMIN = Set.of("bind", "allowFrom", "syncToken", "maxConnections");
   private static final Set<String> POOL =
@@ -91,7 +93,9 @@ public final class ConfigLoader {
   private static final Set<String> ROUTE53 =
       Set.of("hostedZones", "pointingAt", "interval", "cron", "region", "endpoint");
   private static final Set<String> LIMITS =
-      Set.of("maxConnections", "maxConnectionsPerIp", "idleTimeout", "drainTimeout");
+      Set.of(
+          "maxConnections", "maxConnectionsPerIp", "idleTimeout", "drainTimeout",
+          "ipv6PrefixLength");
   private static final Set<String> ACCESS_LOG = Set.of("format", "path");
 
   private ConfigLoader() {}
@@ -739,11 +743,14 @@ public final class ConfigLoader {
             backendRefs.add(v);
           }
         }
+        boolean acceptProxy = bool(t, "acceptProxyProtocol", false);
+        List<Cidr> proxyFrom = proxyProtocolFrom(t, acceptProxy);
         tls =
             Optional.of(
                 new TlsListenerConfig(
                     binds(t, TlsListenerConfig.DEFAULT_BINDS),
-                    bool(t, "acceptProxyProtocol", false),
+                    acceptProxy && !proxyFrom.isEmpty(),
+                    proxyFrom,
                     positiveDuration(
                         t, "clientHelloTimeout", TlsListenerConfig.DEFAULT_CLIENT_HELLO_TIMEOUT),
                     size(
@@ -795,6 +802,23 @@ public final class ConfigLoader {
                     AdminListenerConfig.MAX_MAX_CONNECTIONS));
       }
       return new ListenersConfig(tls, http, Optional.of(admin));
+    }
+
+    /**
+     * {@code proxyProtocolFrom}: whose PROXY header to believe. Required with {@code
+     * acceptProxyProtocol: true}, so that trusting every peer is a choice written out.
+     */
+    List<Cidr> proxyProtocolFrom(M listener, boolean acceptProxyProtocol) {
+      List<Cidr> from = parsedList(listener, "proxyProtocolFrom", List.of(), Cidr::parse);
+      if (acceptProxyProtocol && from.isEmpty() && listener.field("proxyProtocolFrom") == null) {
+        Field f = listener.field("acceptProxyProtocol");
+        problem(
+            f.value(),
+            listener.at("acceptProxyProtocol"),
+            "needs proxyProtocolFrom: the load balancers' networks whose PROXY header is believed"
+                + " (to trust every peer, write [\"0.0.0.0/0\", \"::/0\"])");
+      }
+      return from;
     }
 
     Map<String, BackendPoolConfig> backends(M root) {
@@ -1118,7 +1142,13 @@ public final class ConfigLoader {
           integer(l, "maxConnections", d.maxConnections(), 1, Integer.MAX_VALUE),
           integer(l, "maxConnectionsPerIp", d.maxConnectionsPerIp(), 1, Integer.MAX_VALUE),
           positiveDuration(l, "idleTimeout", d.idleTimeout()),
-          duration(l, "drainTimeout", d.drainTimeout()));
+          duration(l, "drainTimeout", d.drainTimeout()),
+          integer(
+              l,
+              "ipv6PrefixLength",
+              d.ipv6PrefixLength(),
+              LimitsConfig.MIN_IPV6_PREFIX_LENGTH,
+              128));
     }
 
     AccessLogConfig accessLog(M root) {

@@ -12,14 +12,26 @@ import java.util.Objects;
  * @param idleTimeout a forwarded connection with no bytes either way for this long is closed;
  *     default 15m
  * @param drainTimeout on shutdown, how long open connections may finish; default 30s
+ * @param ipv6PrefixLength IPv6 clients are counted for {@code maxConnectionsPerIp} per network of
+ *     this prefix length, since one subscriber usually holds a whole /64; 128 counts each address.
+ *     Default 64
  */
 public record LimitsConfig(
-    int maxConnections, int maxConnectionsPerIp, Duration idleTimeout, Duration drainTimeout) {
+    int maxConnections,
+    int maxConnectionsPerIp,
+    Duration idleTimeout,
+    Duration drainTimeout,
+    int ipv6PrefixLength) {
+  public static final int MIN_IPV6_PREFIX_LENGTH = 16;
   public static final LimitsConfig DEFAULT =
-      new LimitsConfig(20000, 256, Duration.ofMinutes(15), Duration.ofSeconds(30));
+      new LimitsConfig(20000, 256, Duration.ofMinutes(15), Duration.ofSeconds(30), 64);
 
   public LimitsConfig {
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     Objects.requireNonNull(drainTimeout, "drainTimeout");
+    if (ipv6PrefixLength < MIN_IPV6_PREFIX_LENGTH || ipv6PrefixLength > 128) {
+      throw new IllegalArgumentException(
+          "ipv6PrefixLength must be in [" + MIN_IPV6_PREFIX_LENGTH + ", 128]: " + ipv6PrefixLength);
+    }
   }
 }

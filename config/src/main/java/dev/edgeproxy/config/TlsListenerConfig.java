@@ -11,6 +11,9 @@ import java.util.Optional;
  * @param binds {@code bind}, one address or a list; default {@code 0.0.0.0:443}
  * @param acceptProxyProtocol a load balancer in front sends PROXY v1/v2 and its client address is
  *     the one forwarded; default false
+ * @param proxyProtocolFrom the peers whose PROXY header is believed (the load balancers); a
+ *     connection from any other peer is closed before anything is read. Required (not empty) with
+ *     {@code acceptProxyProtocol}; unused without it
  * @param clientHelloTimeout total time from accept to a complete ClientHello; default 10s
  * @param maxClientHelloBytes every byte read before the decision, record headers included; default
  *     16384
@@ -19,6 +22,7 @@ import java.util.Optional;
 public record TlsListenerConfig(
     List<BindAddress> binds,
     boolean acceptProxyProtocol,
+    List<Cidr> proxyProtocolFrom,
     Duration clientHelloTimeout,
     int maxClientHelloBytes,
     Optional<String> noSni) {
@@ -28,6 +32,10 @@ public record TlsListenerConfig(
 
   public TlsListenerConfig {
     binds = List.copyOf(binds);
+    proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
+    if (acceptProxyProtocol && proxyProtocolFrom.isEmpty()) {
+      throw new IllegalArgumentException("acceptProxyProtocol needs proxyProtocolFrom");
+    }
     Objects.requireNonNull(clientHelloTimeout, "clientHelloTimeout");
     Objects.requireNonNull(noSni, "noSni");
   }

@@ -113,7 +113,7 @@ class ConfigLoaderTest {
     assertThat(r53.region()).isEqualTo("us-east-1");
     assertThat(r53.endpoint()).isEmpty();
 
-    assertThat(c.limits()).isEqualTo(new LimitsConfig(20000, 256, Duration.ofMinutes(15), Duration.ofSeconds(30)));
+    assertThat(c.limits()).isEqualTo(new LimitsConfig(20000, 256, Duration.ofMinutes(15), Duration.ofSeconds(30), 64));
     assertThat(c.accessLog()).isEqualTo(new AccessLogConfig(AccessLogConfig.Format.JSON, Optional.empty()));
   }
 
@@ -192,6 +192,7 @@ class ConfigLoaderTest {
           tls:
             bind: "[2001:db8::1]:8443"
             acceptProxyProtocol: true
+            proxyProtocolFrom: ["10.0.0.0/16", "2001:db8::/32"]
             clientHelloTimeout: 500ms
             maxClientHelloBytes: 32KiB
             noSni: legacy
@@ -232,7 +233,7 @@ class ConfigLoaderTest {
             interval: 30s
             region: eu-west-1
             endpoint: "http://127.0.0.1:8089"
-        limits: {maxConnections: 10, maxConnectionsPerIp: 2, idleTimeout: 5m, drainTimeout: 0}
+        limits: {maxConnections: 10, maxConnectionsPerIp: 2, idleTimeout: 5m, drainTimeout: 0, ipv6PrefixLength: 56}
         accessLog: {format: text, path: /var/log/edge/access.log}
         """;
     EdgeProxyConfig c = ConfigLoader.loadFromString(yaml, "t.yaml", Map.of("REGION", "eu"));
@@ -240,6 +241,7 @@ class ConfigLoaderTest {
     TlsListenerConfig tls = c.listeners().tls().orElseThrow();
     assertThat(tls.binds()).containsExactly(new BindAddress("2001:db8::1", 8443));
     assertThat(tls.acceptProxyProtocol()).isTrue();
+    assertThat(tls.proxyProtocolFrom()).containsExactly(Cidr.parse("10.0.0.0/16"), Cidr.parse("2001:db8::/32"));
     assertThat(tls.clientHelloTimeout()).isEqualTo(Duration.ofMillis(500));
     assertThat(tls.maxClientHelloBytes()).isEqualTo(32768);
     assertThat(tls.noSni()).contains("legacy");
@@ -280,7 +282,7 @@ class ConfigLoaderTest {
     assertThat(r53.interval()).contains(Duration.ofSeconds(30));
     assertThat(r53.region()).isEqualTo("eu-west-1");
     assertThat(r53.endpoint()).contains(URI.create("http://127.0.0.1:8089"));
-    assertThat(c.limits()).isEqualTo(new LimitsConfig(10, 2, Duration.ofMinutes(5), Duration.ZERO));
+    assertThat(c.limits()).isEqualTo(new LimitsConfig(10, 2, Duration.ofMinutes(5), Duration.ZERO, 56));
     assertThat(c.accessLog().format()).isEqualTo(AccessLogConfig.Format.TEXT);
     assertThat(c.accessLog().path()).contains(Path.of("/var/log/edge/access.log"));
   }
@@ -325,6 +327,22 @@ class ConfigLoaderTest {
         Arguments.of(
             "listeners:\n  tls:\n    bind: [\"0.0.0.0\"]\n" + pool,
             List.of("t.yaml:3:12: listeners.tls.bind: invalid address '0.0.0.0' (use host:port or [v6]:port)")),
+        Arguments.of(
+            "listeners:\n  tls:\n    acceptProxyProtocol: true\n" + pool,
+            List.of(
+                "t.yaml:3:26: listeners.tls.acceptProxyProtocol: needs proxyProtocolFrom: the load"
+                    + " balancers' networks whose PROXY header is believed (to trust every peer, write"
+                    + " [\"0.0.0.0/0\", \"::/0\"])")),
+        Arguments.of(
+            "listeners:\n  tls:\n    acceptProxyProtocol: true\n    proxyProtocolFrom: [lb.internal]\n" + pool,
+            List.of(
+                "t.yaml:4:25: listeners.tls.proxyProtocolFrom: 'lb.internal' is not an IP address or network")),
+        Arguments.of(
+            "listeners:\n  tls:\n    acceptProxyProtocol: true\n    proxyProtocolFrom: []\n" + pool,
+            List.of("t.yaml:4:24: listeners.tls.proxyProtocolFrom: needs at least one value")),
+        Arguments.of(
+            "limits:\n  ipv6PrefixLength: 129\n",
+            List.of("t.yaml:2:21: limits.ipv6PrefixLength: 129 is not in 16..128")),
         Arguments.of(
             "listeners:\n  tls: {}\n",
             List.of("t.yaml:1:1: backends: a tls or http listener needs at least one backend pool")),

@@ -2,7 +2,6 @@ package dev.edgeproxy.server;
 
 import dev.edgeproxy.allowlist.AllowListSnapshot;
 import dev.edgeproxy.allowlist.HostName;
-import dev.edgeproxy.sni.ConnectionInfo;
 import dev.edgeproxy.sni.ProxyHeaderSpec;
 import dev.edgeproxy.sni.RouteDecision;
 import dev.edgeproxy.sni.RouteRequest;
@@ -10,7 +9,6 @@ import dev.edgeproxy.sni.RouteResolver;
 import dev.edgeproxy.sni.Upstream;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -30,24 +28,16 @@ final class AllowListRouteResolver implements RouteResolver {
   private final Listener listener;
   private final Supplier<Routing> routing;
   private final Supplier<AllowListSnapshot> snapshot;
-  private final Predicate<ConnectionInfo> overPerIpLimit;
 
   AllowListRouteResolver(
-      Listener listener,
-      Supplier<Routing> routing,
-      Supplier<AllowListSnapshot> snapshot,
-      Predicate<ConnectionInfo> overPerIpLimit) {
+      Listener listener, Supplier<Routing> routing, Supplier<AllowListSnapshot> snapshot) {
     this.listener = listener;
     this.routing = routing;
     this.snapshot = snapshot;
-    this.overPerIpLimit = overPerIpLimit;
   }
 
   @Override
   public RouteDecision resolve(RouteRequest request) {
-    if (overPerIpLimit.test(request.connection())) {
-      return new RouteDecision.Refuse("limit", null, false);
-    }
     Routing table = routing.get();
     String raw = request.serverName();
     if (raw == null || raw.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.edgeproxy.server;
 
 import dev.edgeproxy.config.BindAddress;
+import dev.edgeproxy.config.Cidr;
 import dev.edgeproxy.config.ConfigException;
 import dev.edgeproxy.config.ConfigLoader;
 import dev.edgeproxy.config.EdgeProxyConfig;
@@ -20,6 +21,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,11 +30,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,14 +85,12 @@ final class EdgeProxyServer implements AutoCloseable {
             config.accessLog().path().orElse(null));
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.config().commonTags("node", config.node().name());
-    this.events =
-        new ServerEvents(
-            accessLog,
-            new ProxyMetrics(meters),
-            config.limits().maxConnectionsPerIp(),
-            proxyProtocolListeners(config));
+    this.events = new ServerEvents(accessLog, new ProxyMetrics(meters));
     this.limits =
-        new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());
+        new ConnectionLimits(
+            config.limits().maxConnections(),
+            config.limits().maxConnectionsPerIp(),
+            config.limits().ipv6PrefixLength());
     this.routing = new AtomicReference<>(Routing.from(config));
     this.healthChecker = new HealthChecker(workers, transport);
     this.allowList = new AllowListService(config, events, meters);
@@ -141,22 +141,22 @@ final class EdgeProxyServer implements AutoCloseable {
     log.info("edge-proxy ready: {}", listeners.stream().map(Channel::localAddress).toList());
   }
 
-  private static Set<String> proxyProtocolListeners(EdgeProxyConfig config) {
-    return config.listeners().tls().filter(TlsListenerConfig::acceptProxyProtocol).isPresent()
-        ? Set.of("tls")
-        : Set.of();
-  }
-
   private ChannelInitializer<Channel> tlsDataPath(EdgeProxyConfig c, TlsListenerConfig tls) {
     TlsFrontendSettings settings =
         new TlsFrontendSettings(
             "tls",
             tls.acceptProxyProtocol(),
+            trusted(tls.proxyProtocolFrom()),
             tls.clientHelloTimeout(),
             tls.maxClientHelloBytes(),
             c.limits().idleTimeout());
     return TlsFrontend.initializer(
-        settings, resolver(AllowListRouteResolver.Listener.TLS), events, ConnectionIds::next);
+        settings, resolver(AllowListRouteResolver.Listener.TLS), limits, events, ConnectionIds::next);
+  }
+
+  /** Whether a peer may send a PROXY header: its address is in one of the configured networks. */
+  private static Predicate<InetAddress> trusted(List<Cidr> networks) {
+    return peer -> networks.stream().anyMatch(n -> n.contains(peer));
   }
 
   private ChannelInitializer<Channel> httpDataPath(EdgeProxyConfig c, HttpListenerConfig http) {
@@ -170,42 +170,37 @@ final class EdgeProxyServer implements AutoCloseable {
             http.headerTimeout(),
             c.limits().idleTimeout());
     return HttpFrontend.initializer(
-        settings, resolver(AllowListRouteResolver.Listener.HTTP), events, ConnectionIds::next);
+        settings, resolver(AllowListRouteResolver.Listener.HTTP), limits, events, ConnectionIds::next);
   }
 
   private AllowListRouteResolver resolver(AllowListRouteResolver.Listener listener) {
-    return new AllowListRouteResolver(
-        listener, routing::get, allowList::current, events::overPerIpLimit);
+    return new AllowListRouteResolver(listener, routing::get, allowList::current);
   }
 
   private void bindTls(TlsListenerConfig tls) throws InterruptedException {
-    // Behind a load balancer that sends PROXY headers the socket address is the balancer's: the
-    // per-address limit is then applied to the reported address, by the resolver.
-    bindListener(
-        "tls",
-        tls.binds(),
-        tlsDataPath(config, tls),
-        !tls.acceptProxyProtocol(),
-        TlsFrontend::applyChildOptions);
+    bindListener("tls", tls.binds(), tlsDataPath(config, tls), TlsFrontend::applyChildOptions);
   }
 
   /** The plain-HTTP listener (port 80): Host checked on every request, then forward or redirect. */
   private void bindHttp(HttpListenerConfig http) throws InterruptedException {
-    bindListener(
-        "http", http.binds(), httpDataPath(config, http), true, HttpFrontend::applyChildOptions);
+    bindListener("http", http.binds(), httpDataPath(config, http), HttpFrontend::applyChildOptions);
   }
 
+  /**
+   * Everything about PROXY acceptance (the decoder, its trusted peers, and where the per-client
+   * limit counts) lives in the data path, so a reload that swaps it applies all of it to new
+   * connections.
+   */
   private void bindListener(
       String name,
       List<BindAddress> binds,
       ChannelInitializer<Channel> initialDataPath,
-      boolean perIpAtAccept,
       Consumer<ServerBootstrap> childOptions)
       throws InterruptedException {
     AtomicReference<ChannelInitializer<Channel>> dataPath = new AtomicReference<>(initialDataPath);
     ServerBootstrap b = listenerBootstrap();
     childOptions.accept(b);
-    b.childHandler(new AcceptGate(name, limits, perIpAtAccept, events, dataPath::get));
+    b.childHandler(new AcceptGate(name, limits, events, dataPath::get));
     ListenerGroup group = new ListenerGroup(new LinkedHashMap<>(), dataPath, b);
     listenerGroups.put(name, group);
     events.listenerBound(name);
@@ -323,7 +318,8 @@ final class EdgeProxyServer implements AutoCloseable {
   /**
    * SIGHUP: reloads the configuration file and re-reads every allow-list source. A configuration
    * that does not load is refused and the running one stays. What a reload changes: TLS and HTTP
-   * listener addresses and settings (for new connections), pools, routes, defaultBackend, noSni, maxShrink,
+   * listener addresses and settings (for new connections; acceptProxyProtocol and proxyProtocolFrom
+   * included, with where the per-client limit counts), pools, routes, defaultBackend, noSni, maxShrink,
    * enforce. Open connections keep their backend. Other changes (sources, admin listener, limits,
    * access log) are reported as needing a restart.
    */

@@ -6,9 +6,7 @@ import dev.edgeproxy.sni.ConnectionRecord;
 import dev.edgeproxy.sni.RouteRequest;
 import dev.edgeproxy.sni.RouterEvents;
 import dev.edgeproxy.sni.Upstream;
-import java.net.InetAddress;
 import java.util.Collection;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -24,41 +22,19 @@ final class ServerEvents implements RouterEvents {
   private final AccessLog accessLog;
   private final ProxyMetrics metrics;
   private final ConcurrentMap<String, OpenConnection> forwarded = new ConcurrentHashMap<>();
-  // Per-address counting of the client addresses a load balancer in front reported (PROXY
-  // listeners); the socket address there is the balancer's and is not limited per address.
-  private final ConnectionLimits reportedClients;
-  private final Set<String> reportedListeners;
-  private final ConcurrentMap<String, InetAddress> countedReported = new ConcurrentHashMap<>();
-  private final Set<String> overLimit = ConcurrentHashMap.newKeySet();
 
-  ServerEvents(
-      AccessLog accessLog, ProxyMetrics metrics, int maxPerReportedIp, Set<String> proxyListeners) {
+  ServerEvents(AccessLog accessLog, ProxyMetrics metrics) {
     this.accessLog = accessLog;
     this.metrics = metrics;
-    this.reportedClients = new ConnectionLimits(Integer.MAX_VALUE, maxPerReportedIp);
-    this.reportedListeners = Set.copyOf(proxyListeners);
   }
 
   @Override
   public void connectionOpened(ConnectionInfo connection) {
     metrics.opened(connection.listener());
-    if (reportedListeners.contains(connection.listener())) {
-      InetAddress client = connection.client().getAddress();
-      if (reportedClients.tryAcquire(client)) {
-        countedReported.put(connection.id(), client);
-      } else {
-        overLimit.add(connection.id());
-      }
-    }
   }
 
   void listenerBound(String listener) {
     metrics.listenerBound(listener);
-  }
-
-  /** Whether a connection's reported client address already has too many connections. */
-  boolean overPerIpLimit(ConnectionInfo connection) {
-    return overLimit.contains(connection.id());
   }
 
   @Override
@@ -82,11 +58,6 @@ final class ServerEvents implements RouterEvents {
   public void connectionClosed(ConnectionRecord record) {
     String id = record.connection().id();
     forwarded.remove(id);
-    overLimit.remove(id);
-    InetAddress counted = countedReported.remove(id);
-    if (counted != null) {
-      reportedClients.release(counted);
-    }
     metrics.closed(record);
     accessLog.record(record);
   }

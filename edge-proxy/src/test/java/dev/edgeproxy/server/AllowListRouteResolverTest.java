@@ -70,8 +70,7 @@ class AllowListRouteResolverTest {
   }
 
   private static RouteDecision resolve(Routing routing, String sni) {
-    return new AllowListRouteResolver(
-            AllowListRouteResolver.Listener.TLS, () -> routing, () -> SNAPSHOT, c -> false)
+    return new AllowListRouteResolver(AllowListRouteResolver.Listener.TLS, () -> routing, () -> SNAPSHOT)
         .resolve(new RouteRequest(CONN, sni, List.of(), false));
   }
 
@@ -145,15 +144,6 @@ class AllowListRouteResolverTest {
   }
 
   @Test
-  void clientOverThePerAddressLimitIsRefused() {
-    Routing r = routing(true, Optional.empty());
-    RouteDecision d =
-        new AllowListRouteResolver(AllowListRouteResolver.Listener.TLS, () -> r, () -> SNAPSHOT, c -> true)
-            .resolve(new RouteRequest(CONN, "grafana.example.com", List.of(), false));
-    assertThat(d).isEqualTo(new RouteDecision.Refuse("limit", null, false));
-  }
-
-  @Test
   void httpListenerUsesThePoolsHttpEndpoints() {
     PoolEndpoint http = new PoolEndpoint("traefik", "127.0.0.9", 80, 3, 2);
     http.resolve();
@@ -168,7 +158,7 @@ class AllowListRouteResolverTest {
     Routing r = new Routing(Map.of("traefik", pool), Optional.of("traefik"), Optional.empty(), true);
     RouteDecision.Forward f =
         (RouteDecision.Forward)
-            new AllowListRouteResolver(AllowListRouteResolver.Listener.HTTP, () -> r, () -> SNAPSHOT, c -> false)
+            new AllowListRouteResolver(AllowListRouteResolver.Listener.HTTP, () -> r, () -> SNAPSHOT)
                 .resolve(new RouteRequest(CONN, "grafana.example.com", List.of(), false));
     assertThat(f.candidates()).extracting(u -> u.label()).containsExactly("127.0.0.9:80");
   }

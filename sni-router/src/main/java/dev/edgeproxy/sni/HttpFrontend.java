@@ -20,12 +20,13 @@ import java.util.function.Supplier;
  * <pre>{@code
  * ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(serverChannelClass);
  * HttpFrontend.applyChildOptions(b);
- * b.childHandler(HttpFrontend.initializer(settings, resolver, events, ConnectionIds::next));
+ * b.childHandler(HttpFrontend.initializer(settings, resolver, clientLimit, events, ConnectionIds::next));
  * }</pre>
  *
- * <p>Client pipeline: {@value #BYTES} (raw byte counts), {@value #DECODER}, {@value #ENCODER},
- * {@link PipelineNames#IDLE}, {@value #FRONTEND}. Backend pipeline: {@value #BACKEND_CODEC},
- * {@value #BACKEND_HANDLER}. After a {@code 101} both become {@link PipelineNames#RELAY}.
+ * <p>Client pipeline: {@link PipelineNames#CLIENT_LIMIT} (removed once admitted), {@value #BYTES}
+ * (raw byte counts), {@value #DECODER}, {@value #ENCODER}, {@link PipelineNames#IDLE}, {@value
+ * #FRONTEND}. Backend pipeline: {@value #BACKEND_CODEC}, {@value #BACKEND_HANDLER}. After a {@code
+ * 101} both become {@link PipelineNames#RELAY}.
  */
 public final class HttpFrontend {
   /** Counts the client's raw bytes for the access log. */
@@ -49,16 +50,18 @@ public final class HttpFrontend {
   public static ChannelInitializer<Channel> initializer(
       HttpFrontendSettings settings,
       RouteResolver resolver,
+      ClientLimit clientLimit,
       RouterEvents events,
       Supplier<String> connectionIds) {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(resolver, "resolver");
+    Objects.requireNonNull(clientLimit, "clientLimit");
     Objects.requireNonNull(events, "events");
     Objects.requireNonNull(connectionIds, "connectionIds");
     return new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
-        init(ch, settings, resolver, events, connectionIds.get(), BackendDialer.INSTANCE);
+        init(ch, settings, resolver, clientLimit, events, connectionIds.get(), BackendDialer.INSTANCE);
       }
     };
   }
@@ -75,11 +78,16 @@ public final class HttpFrontend {
       Channel ch,
       HttpFrontendSettings settings,
       RouteResolver resolver,
+      ClientLimit clientLimit,
       RouterEvents events,
       String connectionId,
       HttpFrontendHandler.BackendDialer dialer) {
     ConnectionTracker tracker = ConnectionTracker.accept(ch, connectionId, settings.listenerName(), events);
     tracker.open();
+    ch.pipeline().addLast(PipelineNames.CLIENT_LIMIT, new ClientLimitHandler(clientLimit, tracker, false));
+    if (!ch.isOpen()) {
+      return; // over the per-client limit: closed unread
+    }
     HttpDecoderConfig decoderConfig =
         new HttpDecoderConfig()
             .setMaxInitialLineLength(settings.maxHeaderBytes())

@@ -6,6 +6,8 @@ public final class PipelineNames {
   public static final String PROXY_DECODER = "proxyDecoder";
   /** Turns the decoded incoming PROXY header into the connection's addresses. */
   public static final String PROXY_INFO = "proxyInfo";
+  /** Applies the per-client limit to the real client address, then removes itself. */
+  public static final String CLIENT_LIMIT = "clientLimit";
   /** Peeks the ClientHello and asks the resolver; removes itself. */
   public static final String SNI_PEEK = "sniPeek";
   /** Connects to the backend candidates while holding the client's bytes; replaced by the relay. */

@@ -1,27 +1,55 @@
 package dev.edgeproxy.sni;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.function.Predicate;
 
 /**
  * Takes the PROXY header that {@code HAProxyMessageDecoder} decoded from the load balancer in front
- * and makes its addresses the connection's, then removes itself. A missing or garbled header
- * closes the connection ({@code bad_proxy_header}).
+ * and makes its addresses the connection's, tells the handlers after it ({@link #CLIENT_KNOWN}),
+ * then removes itself. A missing or garbled header closes the connection ({@code
+ * bad_proxy_header}); a peer not trusted to send one is closed before anything is read ({@code
+ * untrusted_proxy}).
  */
 final class ProxyInfoHandler extends ChannelInboundHandlerAdapter {
   static final String REASON_BAD_PROXY_HEADER = "bad_proxy_header";
+  static final String REASON_UNTRUSTED_PROXY = "untrusted_proxy";
+  /** Fired once the connection's client address is the reported one (or the socket's, for LOCAL). */
+  static final Object CLIENT_KNOWN = new Object();
 
   private final ConnectionTracker tracker;
 
   ProxyInfoHandler(ConnectionTracker tracker) {
     this.tracker = tracker;
+  }
+
+  /**
+   * Adds the PROXY decoder and this handler to {@code ch}'s pipeline when its peer is one of the
+   * load balancers ({@code trusted}); otherwise refuses the connection and closes it before the
+   * first read, so a client that reaches the listener directly cannot choose its address.
+   *
+   * @return whether the connection goes on
+   */
+  static boolean install(Channel ch, ConnectionTracker tracker, Predicate<InetAddress> trusted) {
+    if (!trusted.test(tracker.info().client().getAddress())) {
+      tracker.refuse(REASON_UNTRUSTED_PROXY, null);
+      ch.close();
+      return false;
+    }
+    // The load balancer's header must come first; the decoder removes itself after one header
+    // and passes the bytes after it on. Without a header the connection is closed.
+    ch.pipeline().addLast(PipelineNames.PROXY_DECODER, new HAProxyMessageDecoder());
+    ch.pipeline().addLast(PipelineNames.PROXY_INFO, new ProxyInfoHandler(tracker));
+    return true;
   }
 
   @Override
@@ -43,6 +71,7 @@ final class ProxyInfoHandler extends ChannelInboundHandlerAdapter {
     } finally {
       header.release();
     }
+    ctx.fireUserEventTriggered(CLIENT_KNOWN);
     ctx.pipeline().remove(this);
   }
 

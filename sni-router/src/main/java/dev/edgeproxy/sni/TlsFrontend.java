@@ -6,19 +6,19 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * The TLS listener's data path, for a server's child channels: optional incoming PROXY header,
- * ClientHello peek, routing decision, then {@link Forwarder} or a refusal.
+ * The TLS listener's data path, for a server's child channels: optional incoming PROXY header (from
+ * trusted peers only), the per-client limit on the real client address, ClientHello peek, routing
+ * decision, then {@link Forwarder} or a refusal.
  *
  * <pre>{@code
  * ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(serverChannelClass);
  * TlsFrontend.applyChildOptions(b);
- * b.childHandler(TlsFrontend.initializer(settings, resolver, events, ConnectionIds::next));
+ * b.childHandler(TlsFrontend.initializer(settings, resolver, clientLimit, events, ConnectionIds::next));
  * }</pre>
  */
 public final class TlsFrontend {
@@ -31,16 +31,18 @@ public final class TlsFrontend {
   public static ChannelInitializer<Channel> initializer(
       TlsFrontendSettings settings,
       RouteResolver resolver,
+      ClientLimit clientLimit,
       RouterEvents events,
       Supplier<String> connectionIds) {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(resolver, "resolver");
+    Objects.requireNonNull(clientLimit, "clientLimit");
     Objects.requireNonNull(events, "events");
     Objects.requireNonNull(connectionIds, "connectionIds");
     return new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
-        init(ch, settings, resolver, events, connectionIds.get(), Forwarder::forward);
+        init(ch, settings, resolver, clientLimit, events, connectionIds.get(), Forwarder::forward);
       }
     };
   }
@@ -61,18 +63,24 @@ public final class TlsFrontend {
       Channel ch,
       TlsFrontendSettings settings,
       RouteResolver resolver,
+      ClientLimit clientLimit,
       RouterEvents events,
       String connectionId,
       Stage stage) {
     ConnectionTracker tracker = ConnectionTracker.accept(ch, connectionId, settings.listenerName(), events);
     ChannelPipeline p = ch.pipeline();
     if (settings.acceptProxyProtocol()) {
-      // The load balancer's header must come first; the decoder removes itself after one header
-      // and passes the bytes after it on. Without a header the connection is closed.
-      p.addLast(PipelineNames.PROXY_DECODER, new HAProxyMessageDecoder());
-      p.addLast(PipelineNames.PROXY_INFO, new ProxyInfoHandler(tracker));
+      if (!ProxyInfoHandler.install(ch, tracker, settings.proxyProtocolFrom())) {
+        return;
+      }
     } else {
       tracker.open();
+    }
+    p.addLast(
+        PipelineNames.CLIENT_LIMIT,
+        new ClientLimitHandler(clientLimit, tracker, settings.acceptProxyProtocol()));
+    if (!ch.isOpen()) {
+      return; // over the per-client limit: closed unread
     }
     p.addLast(
         PipelineNames.SNI_PEEK,

@@ -1,7 +1,9 @@
 package dev.edgeproxy.sni;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * The limits and options of one TLS (SNI-peeking) listener.
@@ -9,6 +11,8 @@ import java.util.Objects;
  * @param listenerName the listener name in logs and metrics, e.g. {@code tls}
  * @param acceptProxyProtocol whether a load balancer in front sends a PROXY header (v1 or v2) first;
  *     then it is required, and its addresses become the connection's
+ * @param proxyProtocolFrom with {@code acceptProxyProtocol}, the peers (load balancers) whose
+ *     header is believed; a connection from any other peer is closed before anything is read
  * @param clientHelloTimeout the most time from accept to a complete ClientHello
  * @param maxClientHelloBytes the most bytes read before the decision, record headers included
  * @param idleTimeout a forwarded connection with no byte either way for this long is closed
@@ -16,6 +20,7 @@ import java.util.Objects;
 public record TlsFrontendSettings(
     String listenerName,
     boolean acceptProxyProtocol,
+    Predicate<InetAddress> proxyProtocolFrom,
     Duration clientHelloTimeout,
     int maxClientHelloBytes,
     Duration idleTimeout) {
@@ -26,6 +31,7 @@ public record TlsFrontendSettings(
 
   public TlsFrontendSettings {
     Objects.requireNonNull(listenerName, "listenerName");
+    Objects.requireNonNull(proxyProtocolFrom, "proxyProtocolFrom");
     requirePositive(clientHelloTimeout, "clientHelloTimeout");
     requirePositive(idleTimeout, "idleTimeout");
     if (maxClientHelloBytes < MIN_CLIENT_HELLO_BYTES || maxClientHelloBytes > MAX_CLIENT_HELLO_BYTES) {

@@ -52,7 +52,7 @@ class HttpFrontendTest {
     HttpFrontendSettings settings =
         new HttpFrontendSettings("http", mode, maxHeaderBytes, HEADER_TIMEOUT, Duration.ofMinutes(15));
     HttpFrontend.init(
-        client, settings, resolver(), events, "0123456789abcdef",
+        client, settings, resolver(), ClientLimit.UNLIMITED, events, "0123456789abcdef",
         (inbound, tracker, decision, connected, failed) -> {
           dialed.add(decision);
           if (backendFails) {

@@ -57,9 +57,10 @@ class SniPeekHandlerTest {
   EmbeddedChannel channel(RouteResolver resolver, boolean proxyProtocol, int maxBytes) {
     channel = new EmbeddedChannel();
     TlsFrontendSettings settings =
-        new TlsFrontendSettings("tls", proxyProtocol, HELLO_TIMEOUT, maxBytes, Duration.ofSeconds(60));
+        new TlsFrontendSettings(
+            "tls", proxyProtocol, peer -> true, HELLO_TIMEOUT, maxBytes, Duration.ofSeconds(60));
     TlsFrontend.init(
-        channel, settings, resolver, events, "0123456789abcdef",
+        channel, settings, resolver, ClientLimit.UNLIMITED, events, "0123456789abcdef",
         (inbound, tracker, decision, hello, idle) -> {
           forwardedBytes.add(hello);
           forwardedDecisions.add(decision);

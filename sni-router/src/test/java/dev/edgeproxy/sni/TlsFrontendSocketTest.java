@@ -168,8 +168,9 @@ class TlsFrontendSocketTest {
   }
 
   int startFrontend(Function<RouteRequest, RouteDecision> resolver, Duration idleTimeout) throws Exception {
-    TlsFrontendSettings settings = new TlsFrontendSettings("tls", false, Duration.ofSeconds(5), 16384, idleTimeout);
-    ChannelInitializer<Channel> data = TlsFrontend.initializer(settings, resolver::apply, events, ConnectionIds::next);
+    TlsFrontendSettings settings = new TlsFrontendSettings("tls", false, peer -> false, Duration.ofSeconds(5), 16384, idleTimeout);
+    ChannelInitializer<Channel> data =
+        TlsFrontend.initializer(settings, resolver::apply, ClientLimit.UNLIMITED, events, ConnectionIds::next);
     ServerBootstrap b = new ServerBootstrap().group(group).channel(serverChannel);
     TlsFrontend.applyChildOptions(b);
     b.childHandler(

@@ -40,6 +40,7 @@ public final class ProxyConfig {
   private Route53Source route53;
   private String maxShrink = "50%";
   private int maxConnectionsPerIp = 256;
+  private List<String> proxyProtocolFrom = List.of();
   private String idleTimeout = "5m";
   private String drainTimeout = "3s";
   private String connectTimeout = "2s";
@@ -119,6 +120,12 @@ public final class ProxyConfig {
   /** e.g. {@code 50%} (the default here). */
   public ProxyConfig maxShrink(String value) {
     this.maxShrink = value;
+    return this;
+  }
+
+  /** {@code acceptProxyProtocol: true} with {@code proxyProtocolFrom} these networks. */
+  public ProxyConfig acceptProxyProtocolFrom(String... networks) {
+    this.proxyProtocolFrom = List.of(networks);
     return this;
   }
 
@@ -213,7 +220,7 @@ public final class ProxyConfig {
         listeners:
           tls:
             bind: [%s]
-            acceptProxyProtocol: false
+            %s
             clientHelloTimeout: %s
             maxClientHelloBytes: 16384
             noSni: %s
@@ -222,7 +229,11 @@ public final class ProxyConfig {
             allowFrom: ["127.0.0.0/8", "::1/128"]
             syncToken: %s
         backends:
-        """.formatted(binds, clientHelloTimeout, noSni, adminPort,
+        """.formatted(binds,
+        proxyProtocolFrom.isEmpty()
+            ? "acceptProxyProtocol: false"
+            : "acceptProxyProtocol: true\n    proxyProtocolFrom: [" + quoted(proxyProtocolFrom) + "]",
+        clientHelloTimeout, noSni, adminPort,
         syncTokenFromEnv ? "\"${EDGE_SYNC_TOKEN}\"" : SYNC_TOKEN));
     for (Pool pool : pools.values()) {
       yaml.append("  ").append(pool.name()).append(":\n")

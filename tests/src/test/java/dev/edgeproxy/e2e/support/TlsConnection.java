@@ -71,6 +71,26 @@ public final class TlsConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Completes a handshake with {@code sni} over {@code raw}, a socket already connected (and on which
+   * the caller may already have written, e.g. a PROXY header), verifying the certificate as {@link #open} does.
+   */
+  public static TlsConnection over(Socket raw, String sni) throws IOException {
+    SSLSocket socket = (SSLSocket) Certificates.get().clientContext().getSocketFactory()
+        .createSocket(raw, sni, raw.getPort(), true);
+    try {
+      SSLParameters parameters = socket.getSSLParameters();
+      parameters.setServerNames(List.of(new SNIHostName(sni)));
+      parameters.setEndpointIdentificationAlgorithm("HTTPS");
+      socket.setSSLParameters(parameters);
+      socket.startHandshake();
+      return new TlsConnection(socket, sni);
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
   /** A handshake that did not complete: the client's local port and what the JDK reported. */
   public record FailedHandshake(int localPort, IOException error) {}
 
