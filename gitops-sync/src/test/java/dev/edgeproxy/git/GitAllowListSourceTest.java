@@ -158,8 +158,7 @@ class GitAllowListSourceTest {
     try (GitAllowListSource source = new GitAllowListSource(s)) {
       assertThatThrownBy(source::fetch)
           .isInstanceOf(SourceException.class)
-          .hasMessageContaining("branch 'production' not found")
-          .hasMessageContaining("branches: main");
+          .hasMessageContaining("branch 'production' not found in " + repo.origin());
     }
   }
 
@@ -237,8 +236,7 @@ class GitAllowListSourceTest {
     try (GitAllowListSource source = source(repo.origin().toString())) {
       assertThatThrownBy(source::fetch)
           .isInstanceOf(SourceException.class)
-          .hasMessageContaining("branch 'main' not found")
-          .hasMessageContaining("no branches");
+          .hasMessageContaining("branch 'main' not found in " + repo.origin());
     }
   }
 
