@@ -85,9 +85,9 @@ public final class ConfigLoader {
   private static final Set<String> GIT =
       Set.of(
           "url", "branch", "file", "sshKeyFile", "tokenEnv", "interval", "cron",
-          "webhookSecretEnv", "knownHostsFile", "cacheDir");
+          "webhookSecretEnv", "knownHostsFile", "cacheDir", "timeout");
   private static final Set<String> ROUTE53 =
-      Set.of("hostedZones", "pointingAt", "interval", "cron", "region", "endpoint");
+      Set.of("hostedZones", "pointingAt", "interval", "cron", "region", "endpoint", "timeout");
   private static final Set<String> LIMITS =
       Set.of("maxConnections", "maxConnectionsPerIp", "idleTimeout", "drainTimeout");
   private static final Set<String> ACCESS_LOG = Set.of("format", "path");
@@ -998,7 +998,8 @@ public final class ConfigLoader {
               schedule.cron(),
               secretEnv,
               path(g, "knownHostsFile"),
-              path(g, "cacheDir")));
+              path(g, "cacheDir"),
+              positiveDuration(g, "timeout", GitSourceConfig.DEFAULT_TIMEOUT)));
     }
 
     private Optional<String> envName(M m, String key) {
@@ -1047,7 +1048,8 @@ public final class ConfigLoader {
               schedule.interval(),
               schedule.cron(),
               string(r, "region", Route53SourceConfig.DEFAULT_REGION),
-              endpoint));
+              endpoint,
+              positiveDuration(r, "timeout", Route53SourceConfig.DEFAULT_TIMEOUT)));
     }
 
     private List<String> nonEmptyStrings(M m, String key) {

@@ -103,6 +103,7 @@ class ConfigLoaderTest {
     assertThat(git.webhookSecretEnv()).contains("EDGE_WEBHOOK_SECRET");
     assertThat(git.knownHostsFile()).isEmpty();
     assertThat(git.cacheDir()).isEmpty();
+    assertThat(git.timeout()).isEqualTo(Duration.ofSeconds(60));
     Route53SourceConfig r53 = a.route53().orElseThrow();
     assertThat(r53.hostedZones()).containsExactly("Z0123456789ABCDEFGHIJ", "example.org.");
     assertThat(r53.pointingAt()).containsExactly("203.0.113.10", "2001:db8::10", "entrance.example.com");
@@ -110,6 +111,7 @@ class ConfigLoaderTest {
     assertThat(r53.cron()).isEmpty();
     assertThat(r53.region()).isEqualTo("us-east-1");
     assertThat(r53.endpoint()).isEmpty();
+    assertThat(r53.timeout()).isEqualTo(Duration.ofSeconds(60));
 
     assertThat(c.limits()).isEqualTo(new LimitsConfig(20000, 256, Duration.ofMinutes(15), Duration.ofSeconds(30)));
     assertThat(c.accessLog()).isEqualTo(new AccessLogConfig(AccessLogConfig.Format.JSON, Optional.empty()));
@@ -224,12 +226,14 @@ class ConfigLoaderTest {
             cron: "0 */5 * * * ?"
             knownHostsFile: /etc/ssh/known_hosts
             cacheDir: /var/cache/edge
+            timeout: 90s
           route53:
             hostedZones: Z1
             pointingAt: 203.0.113.10
             interval: 30s
             region: eu-west-1
             endpoint: "http://127.0.0.1:8089"
+            timeout: 2m
         limits: {maxConnections: 10, maxConnectionsPerIp: 2, idleTimeout: 5m, drainTimeout: 0}
         accessLog: {format: text, path: /var/log/edge/access.log}
         """;
@@ -272,12 +276,14 @@ class ConfigLoaderTest {
     assertThat(git.sshKeyFile()).isEmpty();
     assertThat(git.knownHostsFile()).contains(Path.of("/etc/ssh/known_hosts"));
     assertThat(git.cacheDir()).contains(Path.of("/var/cache/edge"));
+    assertThat(git.timeout()).isEqualTo(Duration.ofSeconds(90));
     Route53SourceConfig r53 = a.route53().orElseThrow();
     assertThat(r53.hostedZones()).containsExactly("Z1");
     assertThat(r53.pointingAt()).containsExactly("203.0.113.10");
     assertThat(r53.interval()).contains(Duration.ofSeconds(30));
     assertThat(r53.region()).isEqualTo("eu-west-1");
     assertThat(r53.endpoint()).contains(URI.create("http://127.0.0.1:8089"));
+    assertThat(r53.timeout()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.limits()).isEqualTo(new LimitsConfig(10, 2, Duration.ofMinutes(5), Duration.ZERO));
     assertThat(c.accessLog().format()).isEqualTo(AccessLogConfig.Format.TEXT);
     assertThat(c.accessLog().path()).contains(Path.of("/var/log/edge/access.log"));
