@@ -7,10 +7,6 @@ import dev.edgeproxy.allowlist.Provenance;
 import dev.edgeproxy.allowlist.SourceEntry;
 import dev.edgeproxy.allowlist.SourceException;
 import dev.edgeproxy.allowlist.SourceList;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,11 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
-import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -276,7 +268,7 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
       }
     } catch (SdkException e) {
       throw new SourceException(
-          "route53: looking up hosted zone '" + configured + "' failed: " + describe(e), e);
+          "route53: looking up hosted zone '" + configured + "' failed: " + SdkErrors.describe(e, settings), e);
     }
     if (publicZones.isEmpty()) {
       String hint =
@@ -309,7 +301,7 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
       listing = ZoneListing.list(client, zoneId, pointingAt, budget);
     } catch (SdkException e) {
       throw new SourceException(
-          "route53: listing records of zone " + zoneId + " failed: " + describe(e), e);
+          "route53: listing records of zone " + zoneId + " failed: " + SdkErrors.describe(e, settings), e);
     }
     List<SourceEntry> entries = new ArrayList<>();
     for (ResourceRecordSet set : listing.pointingHere()) {
@@ -358,77 +350,6 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
     } else {
       LOG.debug("route53: {}", message);
     }
-  }
-
-  /** An operator-facing account of an SDK failure: status, error code, cause; never a secret. */
-  private String describe(SdkException e) {
-    StringBuilder text = new StringBuilder();
-    if (e instanceof AwsServiceException service) {
-      text.append("HTTP ").append(service.statusCode());
-      AwsErrorDetails details = service.awsErrorDetails();
-      if (details != null && details.errorCode() != null) {
-        text.append(' ').append(details.errorCode());
-      }
-      if (details != null && details.errorMessage() != null) {
-        text.append(": ").append(details.errorMessage());
-      }
-      if (service.requestId() != null) {
-        text.append(" (request id ").append(service.requestId()).append(')');
-      }
-    } else if (cause(e, CappedHttpClient.ResponseTooLargeException.class) != null) {
-      text.append(cause(e, CappedHttpClient.ResponseTooLargeException.class).getMessage());
-    } else if (e instanceof ApiCallTimeoutException) {
-      text.append("no complete answer within the timeout of ")
-          .append(settings.apiCallTimeout().toMillis())
-          .append(" ms (allowlist.route53.timeout)");
-    } else if (e instanceof ApiCallAttemptTimeoutException) {
-      text.append("an attempt timed out");
-    } else {
-      Throwable io = ioCause(e);
-      if (io instanceof ConnectException) {
-        text.append("cannot connect to ")
-            .append(endpointText())
-            .append(": ")
-            .append(io.getMessage());
-      } else if (io instanceof UnknownHostException) {
-        text.append("cannot resolve ").append(io.getMessage());
-      } else if (io instanceof SocketTimeoutException) {
-        text.append("no answer from ").append(endpointText()).append(": ").append(io.getMessage());
-      } else if (io != null) {
-        text.append(io.getClass().getSimpleName()).append(": ").append(io.getMessage());
-      } else {
-        text.append(e.getMessage());
-      }
-    }
-    Integer attempts = e.numAttempts();
-    if (attempts != null && attempts > 1) {
-      text.append(", after ").append(attempts).append(" attempts");
-    }
-    return text.toString();
-  }
-
-  private String endpointText() {
-    return settings.endpoint().map(Object::toString).orElse("the Route53 API");
-  }
-
-  private static Throwable cause(Throwable e, Class<? extends Throwable> type) {
-    Throwable t = e;
-    for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return t;
-      }
-    }
-    return null;
-  }
-
-  private static Throwable ioCause(Throwable e) {
-    Throwable t = e;
-    for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
-      if (t instanceof IOException) {
-        return t;
-      }
-    }
-    return null;
   }
 
   private static String bareId(String id) {
