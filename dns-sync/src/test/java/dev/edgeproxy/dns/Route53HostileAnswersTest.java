@@ -251,4 +251,16 @@ class Route53HostileAnswersTest {
       assertThat(list.allow()).extracting(e -> e.pattern().toString()).containsExactly("ok.example.com");
     }
   }
+
+  @Test
+  void anInterruptedFetchStopsBeforeTheNextCallAndSaysSo() {
+    wm.stubFor(answer(get(urlPathEqualTo(RRSET)), page(APEX + a("ok.example.com."), null)));
+    Thread.currentThread().interrupt();
+    try {
+      assertThat(fails().getMessage()).contains("interrupted");
+      assertThat(wm.getAllServeEvents()).isEmpty();
+    } finally {
+      Thread.interrupted();
+    }
+  }
 }

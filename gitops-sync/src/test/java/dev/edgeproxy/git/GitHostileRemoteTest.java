@@ -106,4 +106,34 @@ class GitHostileRemoteTest {
       assertThat(stillInterrupted).isTrue();
     }
   }
+
+  @Test
+  void aFetchReceivingMoreThanItsByteCapIsStopped() throws Exception {
+    GitCli.assumePresent();
+    GitRepoFixture repo = GitRepoFixture.create(tmp.resolve("repos"));
+    // random bytes do not compress: the pack is as large as the file
+    byte[] noise = new byte[256 * 1024];
+    new java.util.Random(42).nextBytes(noise);
+    repo.commit("noise.txt", java.util.Base64.getEncoder().encodeToString(noise), "noise");
+    repo.commit("allowlist.yaml", "allow:\n  - a.example.com\n", "list");
+    GitBounds small = new GitBounds(GitBounds.MAX_REF_ADVERTISEMENT_BYTES, 64 * 1024, 1024);
+    try (GitHttpBackendServer http =
+            GitHttpBackendServer.start(repo.root(), repo.home(), "t0ken-for-loopback");
+        GitAllowListSource source =
+            new GitAllowListSource(
+                new GitSourceSettings(
+                    http.url("origin.git"),
+                    "main",
+                    "allowlist.yaml",
+                    tmp.resolve("cache"),
+                    Optional.empty(),
+                    Optional.empty(),
+                    true,
+                    Optional.of("t0ken-for-loopback"),
+                    Duration.ofSeconds(60)),
+                small)) {
+      SourceException e = fetchFailsWithin(source, Duration.ofSeconds(60));
+      assertThat(e.getMessage()).contains("sent more than 65536 bytes in one fetch");
+    }
+  }
 }
