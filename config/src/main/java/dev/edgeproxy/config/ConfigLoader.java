@@ -985,6 +985,14 @@ public final class ConfigLoader {
       String url = required(g, "url");
       Schedule schedule = schedule(g);
       Optional<String> tokenEnv = envName(g, "tokenEnv");
+      if (tokenEnv.isPresent() && url != null && cleartextToAnotherHost(url)) {
+        Val t = val(g, "tokenEnv");
+        problem(
+            t.node,
+            t.path,
+            "a token over cleartext http:// could be read on the way; use an https:// URL"
+                + " (only a loopback host may take a token over http://)");
+      }
       Optional<String> secretEnv = envName(g, "webhookSecretEnv");
       String file = string(g, "file", GitSourceConfig.DEFAULT_FILE);
       return Optional.of(
@@ -1000,6 +1008,23 @@ public final class ConfigLoader {
               path(g, "knownHostsFile"),
               path(g, "cacheDir"),
               positiveDuration(g, "timeout", GitSourceConfig.DEFAULT_TIMEOUT)));
+    }
+
+    /** An http:// URL to a host other than localhost, 127.0.0.0/8 or ::1. */
+    private static boolean cleartextToAnotherHost(String url) {
+      String text = url.strip();
+      if (!text.regionMatches(true, 0, "http://", 0, 7)) {
+        return false;
+      }
+      try {
+        String host = new URI(text).getHost();
+        return host == null
+            || !(host.equalsIgnoreCase("localhost")
+                || host.startsWith("127.")
+                || host.equals("[::1]"));
+      } catch (URISyntaxException e) {
+        return true;
+      }
     }
 
     private Optional<String> envName(M m, String key) {

@@ -369,6 +369,10 @@ class ConfigLoaderTest {
                 "t.yaml:4:15: allowlist.git.interval: set either interval or cron, not both",
                 "t.yaml:6:15: allowlist.git.tokenEnv: 'ghp_abc-123' is not an environment variable name (give the name, not the secret)")),
         Arguments.of(
+            "allowlist:\n  git:\n    url: http://git.example.com/a.git\n    tokenEnv: GIT_TOKEN\n",
+            List.of(
+                "t.yaml:4:15: allowlist.git.tokenEnv: a token over cleartext http:// could be read on the way; use an https:// URL (only a loopback host may take a token over http://)")),
+        Arguments.of(
             "allowlist:\n  route53:\n    region: eu-west-1\n    endpoint: \"ftp://x\"\n",
             List.of(
                 "t.yaml:3:5: allowlist.route53.hostedZones: required",
