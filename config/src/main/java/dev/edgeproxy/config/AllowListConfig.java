@@ -82,6 +82,7 @@ public record AllowListConfig(
    * @param webhookSecretEnv name of the environment variable holding the webhook secret
    * @param knownHostsFile known_hosts for ssh URLs; empty = the user's default
    * @param cacheDir where the local clone is kept; empty = a directory chosen by the Git source
+   * @param timeout the total deadline of one fetch (not per read); default 60 s
    */
   public record GitSourceConfig(
       String url,
@@ -93,9 +94,11 @@ public record AllowListConfig(
       Optional<String> cron,
       Optional<String> webhookSecretEnv,
       Optional<Path> knownHostsFile,
-      Optional<Path> cacheDir) {
+      Optional<Path> cacheDir,
+      Duration timeout) {
     public static final String DEFAULT_BRANCH = "main";
     public static final String DEFAULT_FILE = "allowlist.yaml";
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
     public GitSourceConfig {
       Objects.requireNonNull(url, "url");
@@ -108,6 +111,7 @@ public record AllowListConfig(
       Objects.requireNonNull(webhookSecretEnv, "webhookSecretEnv");
       Objects.requireNonNull(knownHostsFile, "knownHostsFile");
       Objects.requireNonNull(cacheDir, "cacheDir");
+      Objects.requireNonNull(timeout, "timeout");
     }
   }
 
@@ -122,6 +126,7 @@ public record AllowListConfig(
    * @param cron Quartz cron expression instead of an interval
    * @param region AWS region; default {@code us-east-1}
    * @param endpoint API endpoint override (tests, LocalStack)
+   * @param timeout the total deadline of one fetch, every zone, page and retry; default 60 s
    */
   public record Route53SourceConfig(
       List<String> hostedZones,
@@ -129,8 +134,10 @@ public record AllowListConfig(
       Optional<Duration> interval,
       Optional<String> cron,
       String region,
-      Optional<URI> endpoint) {
+      Optional<URI> endpoint,
+      Duration timeout) {
     public static final String DEFAULT_REGION = "us-east-1";
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
     public Route53SourceConfig {
       hostedZones = List.copyOf(hostedZones);
@@ -139,6 +146,7 @@ public record AllowListConfig(
       Objects.requireNonNull(cron, "cron");
       Objects.requireNonNull(region, "region");
       Objects.requireNonNull(endpoint, "endpoint");
+      Objects.requireNonNull(timeout, "timeout");
     }
   }
 }

@@ -89,9 +89,9 @@ public final class ConfigLoader {
   private static final Set<String> GIT =
       Set.of(
           "url", "branch", "file", "sshKeyFile", "tokenEnv", "interval", "cron",
-          "webhookSecretEnv", "knownHostsFile", "cacheDir");
+          "webhookSecretEnv", "knownHostsFile", "cacheDir", "timeout");
   private static final Set<String> ROUTE53 =
-      Set.of("hostedZones", "pointingAt", "interval", "cron", "region", "endpoint");
+      Set.of("hostedZones", "pointingAt", "interval", "cron", "region", "endpoint", "timeout");
   private static final Set<String> LIMITS =
       Set.of(
           "maxConnections", "maxConnectionsPerIp", "idleTimeout", "drainTimeout",
@@ -1050,6 +1050,14 @@ public final class ConfigLoader {
       String url = required(g, "url");
       Schedule schedule = schedule(g);
       Optional<String> tokenEnv = envName(g, "tokenEnv");
+      if (tokenEnv.isPresent() && url != null && cleartextToAnotherHost(url)) {
+        Val t = val(g, "tokenEnv");
+        problem(
+            t.node,
+            t.path,
+            "a token over cleartext http:// could be read on the way; use an https:// URL"
+                + " (only a loopback host may take a token over http://)");
+      }
       Optional<String> secretEnv = envName(g, "webhookSecretEnv");
       String file = string(g, "file", GitSourceConfig.DEFAULT_FILE);
       return Optional.of(
@@ -1063,7 +1071,25 @@ public final class ConfigLoader {
               schedule.cron(),
               secretEnv,
               path(g, "knownHostsFile"),
-              path(g, "cacheDir")));
+              path(g, "cacheDir"),
+              positiveDuration(g, "timeout", GitSourceConfig.DEFAULT_TIMEOUT)));
+    }
+
+    /** An http:// URL to a host other than localhost, 127.0.0.0/8 or ::1. */
+    private static boolean cleartextToAnotherHost(String url) {
+      String text = url.strip();
+      if (!text.regionMatches(true, 0, "http://", 0, 7)) {
+        return false;
+      }
+      try {
+        String host = new URI(text).getHost();
+        return host == null
+            || !(host.equalsIgnoreCase("localhost")
+                || host.startsWith("127.")
+                || host.equals("[::1]"));
+      } catch (URISyntaxException e) {
+        return true;
+      }
     }
 
     private Optional<String> envName(M m, String key) {
@@ -1112,7 +1138,8 @@ public final class ConfigLoader {
               schedule.interval(),
               schedule.cron(),
               string(r, "region", Route53SourceConfig.DEFAULT_REGION),
-              endpoint));
+              endpoint,
+              positiveDuration(r, "timeout", Route53SourceConfig.DEFAULT_TIMEOUT)));
     }
 
     private List<String> nonEmptyStrings(M m, String key) {

@@ -105,6 +105,7 @@ class ConfigLoaderTest {
     assertThat(git.webhookSecretEnv()).contains("EDGE_WEBHOOK_SECRET");
     assertThat(git.knownHostsFile()).isEmpty();
     assertThat(git.cacheDir()).isEmpty();
+    assertThat(git.timeout()).isEqualTo(Duration.ofSeconds(60));
     Route53SourceConfig r53 = a.route53().orElseThrow();
     assertThat(r53.hostedZones()).containsExactly("Z0123456789ABCDEFGHIJ", "example.org.");
     assertThat(r53.pointingAt()).containsExactly("203.0.113.10", "2001:db8::10", "entrance.example.com");
@@ -112,6 +113,7 @@ class ConfigLoaderTest {
     assertThat(r53.cron()).isEmpty();
     assertThat(r53.region()).isEqualTo("us-east-1");
     assertThat(r53.endpoint()).isEmpty();
+    assertThat(r53.timeout()).isEqualTo(Duration.ofSeconds(60));
 
     assertThat(c.limits()).isEqualTo(new LimitsConfig(20000, 256, Duration.ofMinutes(15), Duration.ofSeconds(30), 64));
     assertThat(c.accessLog()).isEqualTo(new AccessLogConfig(AccessLogConfig.Format.JSON, Optional.empty()));
@@ -227,12 +229,14 @@ class ConfigLoaderTest {
             cron: "0 */5 * * * ?"
             knownHostsFile: /etc/ssh/known_hosts
             cacheDir: /var/cache/edge
+            timeout: 90s
           route53:
             hostedZones: Z1
             pointingAt: 203.0.113.10
             interval: 30s
             region: eu-west-1
             endpoint: "http://127.0.0.1:8089"
+            timeout: 2m
         limits: {maxConnections: 10, maxConnectionsPerIp: 2, idleTimeout: 5m, drainTimeout: 0, ipv6PrefixLength: 56}
         accessLog: {format: text, path: /var/log/edge/access.log}
         """;
@@ -276,12 +280,14 @@ class ConfigLoaderTest {
     assertThat(git.sshKeyFile()).isEmpty();
     assertThat(git.knownHostsFile()).contains(Path.of("/etc/ssh/known_hosts"));
     assertThat(git.cacheDir()).contains(Path.of("/var/cache/edge"));
+    assertThat(git.timeout()).isEqualTo(Duration.ofSeconds(90));
     Route53SourceConfig r53 = a.route53().orElseThrow();
     assertThat(r53.hostedZones()).containsExactly("Z1");
     assertThat(r53.pointingAt()).containsExactly("203.0.113.10");
     assertThat(r53.interval()).contains(Duration.ofSeconds(30));
     assertThat(r53.region()).isEqualTo("eu-west-1");
     assertThat(r53.endpoint()).contains(URI.create("http://127.0.0.1:8089"));
+    assertThat(r53.timeout()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.limits()).isEqualTo(new LimitsConfig(10, 2, Duration.ofMinutes(5), Duration.ZERO, 56));
     assertThat(c.accessLog().format()).isEqualTo(AccessLogConfig.Format.TEXT);
     assertThat(c.accessLog().path()).contains(Path.of("/var/log/edge/access.log"));
@@ -382,6 +388,10 @@ class ConfigLoaderTest {
             List.of(
                 "t.yaml:4:15: allowlist.git.interval: set either interval or cron, not both",
                 "t.yaml:6:15: allowlist.git.tokenEnv: 'ghp_abc-123' is not an environment variable name (give the name, not the secret)")),
+        Arguments.of(
+            "allowlist:\n  git:\n    url: http://git.example.com/a.git\n    tokenEnv: GIT_TOKEN\n",
+            List.of(
+                "t.yaml:4:15: allowlist.git.tokenEnv: a token over cleartext http:// could be read on the way; use an https:// URL (only a loopback host may take a token over http://)")),
         Arguments.of(
             "allowlist:\n  route53:\n    region: eu-west-1\n    endpoint: \"ftp://x\"\n",
             List.of(

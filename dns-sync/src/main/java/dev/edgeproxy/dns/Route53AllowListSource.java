@@ -7,13 +7,9 @@ import dev.edgeproxy.allowlist.Provenance;
 import dev.edgeproxy.allowlist.SourceEntry;
 import dev.edgeproxy.allowlist.SourceException;
 import dev.edgeproxy.allowlist.SourceList;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,12 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
-import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
@@ -40,7 +33,6 @@ import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.route53.Route53ClientBuilder;
 import software.amazon.awssdk.services.route53.model.HostedZone;
 import software.amazon.awssdk.services.route53.model.ListHostedZonesByNameResponse;
-import software.amazon.awssdk.services.route53.model.ListResourceRecordSetsResponse;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
@@ -67,13 +59,12 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
   private static final Pattern ZONE_ID = Pattern.compile("Z[A-Z0-9]+");
   private static final String ZONE_ID_PREFIX = "/hostedzone/";
 
-  /** Bounds every paging loop: 10,000 pages of 300 records is far beyond any real zone. */
-  static final int MAX_PAGES = 10_000;
-
   private final Route53SourceSettings settings;
   private final PointingAt pointingAt;
   private final AwsCredentialsProvider credentials;
   private final boolean ownsCredentials;
+  private final Route53Bounds bounds;
+  private final SdkHttpClient httpClient;
   private final Route53Client client;
 
   /** Names already warned about, so a 5-minute interval does not repeat the same warning. */
@@ -81,31 +72,56 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
 
   /** Uses the AWS default credentials chain (instance profile, environment, profile files). */
   public Route53AllowListSource(Route53SourceSettings settings) {
-    this(settings, DefaultCredentialsProvider.builder().build(), true, DEFAULT_RETRY_BASE_DELAY);
+    this(
+        settings,
+        DefaultCredentialsProvider.builder().build(),
+        true,
+        DEFAULT_RETRY_BASE_DELAY,
+        Route53Bounds.DEFAULT);
   }
 
   /** Uses the given credentials (static keys for {@code --dry-run} or tests). */
   public Route53AllowListSource(
       Route53SourceSettings settings, AwsCredentialsProvider credentials) {
-    this(settings, credentials, false, DEFAULT_RETRY_BASE_DELAY);
+    this(settings, credentials, false, DEFAULT_RETRY_BASE_DELAY, Route53Bounds.DEFAULT);
   }
 
   /** For tests: a tiny retry base delay keeps retry tests fast. */
   Route53AllowListSource(
       Route53SourceSettings settings, AwsCredentialsProvider credentials, Duration retryBaseDelay) {
-    this(settings, credentials, false, retryBaseDelay);
+    this(settings, credentials, false, retryBaseDelay, Route53Bounds.DEFAULT);
+  }
+
+  /** For tests: other bounds. */
+  Route53AllowListSource(
+      Route53SourceSettings settings,
+      AwsCredentialsProvider credentials,
+      Duration retryBaseDelay,
+      Route53Bounds bounds) {
+    this(settings, credentials, false, retryBaseDelay, bounds);
   }
 
   private Route53AllowListSource(
       Route53SourceSettings settings,
       AwsCredentialsProvider credentials,
       boolean ownsCredentials,
-      Duration retryBaseDelay) {
+      Duration retryBaseDelay,
+      Route53Bounds bounds) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.credentials = Objects.requireNonNull(credentials, "credentials");
     this.ownsCredentials = ownsCredentials;
+    this.bounds = Objects.requireNonNull(bounds, "bounds");
     this.pointingAt = PointingAt.parse(settings.pointingAt());
-    this.client = buildClient(settings, credentials, retryBaseDelay);
+    Duration timeout = settings.apiCallTimeout();
+    this.httpClient =
+        new CappedHttpClient(
+            UrlConnectionHttpClient.builder()
+                .connectionTimeout(
+                    timeout.compareTo(MAX_CONNECT_TIMEOUT) < 0 ? timeout : MAX_CONNECT_TIMEOUT)
+                .socketTimeout(timeout)
+                .build(),
+            bounds.maxResponseBytes());
+    this.client = buildClient(settings, credentials, retryBaseDelay, httpClient);
   }
 
   public static Route53AllowListSource create(
@@ -114,10 +130,11 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
   }
 
   private static Route53Client buildClient(
-      Route53SourceSettings settings, AwsCredentialsProvider credentials, Duration baseDelay) {
+      Route53SourceSettings settings,
+      AwsCredentialsProvider credentials,
+      Duration baseDelay,
+      SdkHttpClient httpClient) {
     Duration timeout = settings.apiCallTimeout();
-    Duration connectTimeout =
-        timeout.compareTo(MAX_CONNECT_TIMEOUT) < 0 ? timeout : MAX_CONNECT_TIMEOUT;
     // Route53 is rate limited per account (5 requests/s): throttling backs off longer than errors.
     RetryStrategy retry =
         AwsRetryStrategy.standardRetryStrategy().toBuilder()
@@ -134,10 +151,7 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
             .region(Region.of(settings.region()))
             .credentialsProvider(credentials)
             // Set explicitly: the SDK's default client (Apache 5) is excluded from the build.
-            .httpClientBuilder(
-                UrlConnectionHttpClient.builder()
-                    .connectionTimeout(connectTimeout)
-                    .socketTimeout(timeout))
+            .httpClient(httpClient)
             .overrideConfiguration(o -> o.apiCallTimeout(timeout).retryStrategy(retry));
     settings.endpoint().ifPresent(builder::endpointOverride);
     return builder.build();
@@ -155,14 +169,15 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
   @Override
   public SourceList fetch() throws SourceException {
     checkCredentials();
+    FetchBudget budget = new FetchBudget(settings.apiCallTimeout(), bounds);
     Map<String, String> zones = new LinkedHashMap<>(); // zone id -> how it was configured
     for (String configured : settings.hostedZones()) {
-      String id = resolveZone(configured);
+      String id = resolveZone(configured, budget);
       zones.putIfAbsent(id, configured);
     }
     List<SourceEntry> entries = new ArrayList<>();
     for (String zoneId : zones.keySet()) {
-      entries.addAll(listZone(zoneId));
+      entries.addAll(listZone(zoneId, budget));
     }
     entries.sort(
         Comparator.comparing((SourceEntry e) -> e.pattern().toString())
@@ -187,7 +202,7 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
   }
 
   /** The bare zone id for a configured id or name. */
-  private String resolveZone(String configured) throws SourceException {
+  private String resolveZone(String configured, FetchBudget budget) throws SourceException {
     String text = configured.strip();
     if (text.startsWith(ZONE_ID_PREFIX)) {
       return text.substring(ZONE_ID_PREFIX.length());
@@ -195,22 +210,40 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
     if (ZONE_ID.matcher(text).matches()) {
       return text;
     }
-    return resolveZoneName(configured);
+    return resolveZoneName(configured, budget);
   }
 
-  private String resolveZoneName(String configured) throws SourceException {
+  private String resolveZoneName(String configured, FetchBudget budget) throws SourceException {
     String wanted = Route53Names.canonical(configured);
     String dnsName = wanted + ".";
     List<HostedZone> publicZones = new ArrayList<>();
     List<HostedZone> privateZones = new ArrayList<>();
     String nextName = dnsName;
     String nextId = null;
+    String what = "looking up hosted zone '" + configured + "'";
+    Set<List<String>> tokensSeen = new HashSet<>();
     try {
-      for (int page = 0; page < MAX_PAGES; page++) {
+      for (int page = 0; ; page++) {
+        if (page == bounds.maxPagesPerZone()) {
+          throw new SourceException(
+              "route53: " + what + ": more than " + bounds.maxPagesPerZone() + " pages");
+        }
         String startName = nextName;
         String startId = nextId;
+        Duration left = budget.nextCall(what);
         ListHostedZonesByNameResponse response =
-            client.listHostedZonesByName(b -> b.dnsName(startName).hostedZoneId(startId));
+            client.listHostedZonesByName(
+                b ->
+                    b.dnsName(startName)
+                        .hostedZoneId(startId)
+                        .overrideConfiguration(o -> o.apiCallTimeout(left)));
+        if (!response.hasHostedZones() || response.isTruncated() == null) {
+          throw new SourceException(
+              "route53: "
+                  + what
+                  + ": the answer has no <HostedZones> or <IsTruncated>: not a"
+                  + " ListHostedZonesByName answer (an error document, an empty or HTML body?)");
+        }
         boolean past = false;
         for (HostedZone zone : response.hostedZones()) {
           if (!Route53Names.canonical(zone.name()).equals(wanted)) {
@@ -224,25 +257,18 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
         if (past || !Boolean.TRUE.equals(response.isTruncated())) {
           break;
         }
-        if (Objects.equals(response.nextDNSName(), startName)
-            && Objects.equals(response.nextHostedZoneId(), startId)) {
-          throw new SourceException(
-              "route53: looking up hosted zone '" + configured + "': the API repeated a page");
+        List<String> next =
+            List.of(
+                String.valueOf(response.nextDNSName()), String.valueOf(response.nextHostedZoneId()));
+        if (response.nextDNSName() == null || !tokensSeen.add(next)) {
+          throw new SourceException("route53: " + what + ": the API repeated a page");
         }
         nextName = response.nextDNSName();
         nextId = response.nextHostedZoneId();
-        if (page == MAX_PAGES - 1) {
-          throw new SourceException(
-              "route53: looking up hosted zone '"
-                  + configured
-                  + "': more than "
-                  + MAX_PAGES
-                  + " pages");
-        }
       }
     } catch (SdkException e) {
       throw new SourceException(
-          "route53: looking up hosted zone '" + configured + "' failed: " + describe(e), e);
+          "route53: looking up hosted zone '" + configured + "' failed: " + SdkErrors.describe(e, settings), e);
     }
     if (publicZones.isEmpty()) {
       String hint =
@@ -269,52 +295,29 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
     return id;
   }
 
-  private List<SourceEntry> listZone(String zoneId) throws SourceException {
-    List<SourceEntry> entries = new ArrayList<>();
-    int pages = 0;
-    int sets = 0;
-    List<String> previousNext = null;
+  private List<SourceEntry> listZone(String zoneId, FetchBudget budget) throws SourceException {
+    ZoneListing.Result listing;
     try {
-      for (ListResourceRecordSetsResponse page :
-          client.listResourceRecordSetsPaginator(b -> b.hostedZoneId(zoneId))) {
-        if (++pages > MAX_PAGES) {
-          throw new SourceException(
-              "route53: zone " + zoneId + " has more than " + MAX_PAGES + " pages of records");
-        }
-        for (ResourceRecordSet set : page.resourceRecordSets()) {
-          sets++;
-          if (pointingAt.matches(set)) {
-            toEntry(zoneId, set, entries);
-          }
-        }
-        if (Boolean.TRUE.equals(page.isTruncated())) {
-          List<String> next =
-              Arrays.asList(
-                  page.nextRecordName(),
-                  page.nextRecordTypeAsString(),
-                  page.nextRecordIdentifier());
-          if (next.equals(previousNext)) {
-            // The paginator would ask for the same page for ever.
-            throw new SourceException(
-                "route53: listing records of zone " + zoneId + ": the API repeated a page");
-          }
-          previousNext = next;
-        }
-      }
+      listing = ZoneListing.list(client, zoneId, pointingAt, budget);
     } catch (SdkException e) {
       throw new SourceException(
-          "route53: listing records of zone " + zoneId + " failed: " + describe(e), e);
+          "route53: listing records of zone " + zoneId + " failed: " + SdkErrors.describe(e, settings), e);
+    }
+    List<SourceEntry> entries = new ArrayList<>();
+    for (ResourceRecordSet set : listing.pointingHere()) {
+      toEntry(zoneId, listing.apex(), set, entries);
     }
     LOG.debug(
-        "route53: zone {}: {} record sets in {} pages, {} point here",
+        "route53: zone {} ({}): {} record sets in {} pages, {} point here",
         zoneId,
-        sets,
-        pages,
+        listing.apex(),
+        listing.recordSets(),
+        listing.pages(),
         entries.size());
     return entries;
   }
 
-  private void toEntry(String zoneId, ResourceRecordSet set, List<SourceEntry> into) {
+  private void toEntry(String zoneId, String apex, ResourceRecordSet set, List<SourceEntry> into) {
     StringBuilder ref =
         new StringBuilder(zoneId)
             .append(' ')
@@ -324,78 +327,29 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
     if (set.setIdentifier() != null) {
       ref.append(" id=").append(set.setIdentifier());
     }
+    if (!Route53Names.isWithin(Route53Names.canonical(set.name()), apex)) {
+      // Route53 itself refuses such records; an answer holding one is not to be trusted with it.
+      warnOnce(set.name(), "skipping record " + ref + ": outside the zone " + apex);
+      return;
+    }
     HostPattern pattern;
     try {
       pattern = Route53Names.toPattern(set.name());
     } catch (InvalidHostNameException e) {
       // Not an error: such a record can never match an SNI, and the rest of the zone is fine.
-      if (warnedNames.add(set.name())) {
-        LOG.warn("route53: skipping record {}: {}", ref, e.getMessage());
-      } else {
-        LOG.debug("route53: skipping record {}: {}", ref, e.getMessage());
-      }
+      warnOnce(set.name(), "skipping record " + ref + ": " + e.getMessage());
       return;
     }
     into.add(new SourceEntry(pattern, new Provenance(NAME, ref.toString())));
   }
 
-  /** An operator-facing account of an SDK failure: status, error code, cause; never a secret. */
-  private String describe(SdkException e) {
-    StringBuilder text = new StringBuilder();
-    if (e instanceof AwsServiceException service) {
-      text.append("HTTP ").append(service.statusCode());
-      AwsErrorDetails details = service.awsErrorDetails();
-      if (details != null && details.errorCode() != null) {
-        text.append(' ').append(details.errorCode());
-      }
-      if (details != null && details.errorMessage() != null) {
-        text.append(": ").append(details.errorMessage());
-      }
-      if (service.requestId() != null) {
-        text.append(" (request id ").append(service.requestId()).append(')');
-      }
-    } else if (e instanceof ApiCallTimeoutException) {
-      text.append("no complete answer within the API call timeout of ")
-          .append(settings.apiCallTimeout().toMillis())
-          .append(" ms");
-    } else if (e instanceof ApiCallAttemptTimeoutException) {
-      text.append("an attempt timed out");
+  /** Warns once per record name: a 5-minute interval must not repeat the same warning. */
+  private void warnOnce(String name, String message) {
+    if (warnedNames.add(name)) {
+      LOG.warn("route53: {}", message);
     } else {
-      Throwable io = ioCause(e);
-      if (io instanceof ConnectException) {
-        text.append("cannot connect to ")
-            .append(endpointText())
-            .append(": ")
-            .append(io.getMessage());
-      } else if (io instanceof UnknownHostException) {
-        text.append("cannot resolve ").append(io.getMessage());
-      } else if (io instanceof SocketTimeoutException) {
-        text.append("no answer from ").append(endpointText()).append(": ").append(io.getMessage());
-      } else if (io != null) {
-        text.append(io.getClass().getSimpleName()).append(": ").append(io.getMessage());
-      } else {
-        text.append(e.getMessage());
-      }
+      LOG.debug("route53: {}", message);
     }
-    Integer attempts = e.numAttempts();
-    if (attempts != null && attempts > 1) {
-      text.append(", after ").append(attempts).append(" attempts");
-    }
-    return text.toString();
-  }
-
-  private String endpointText() {
-    return settings.endpoint().map(Object::toString).orElse("the Route53 API");
-  }
-
-  private static Throwable ioCause(Throwable e) {
-    Throwable t = e;
-    for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
-      if (t instanceof IOException) {
-        return t;
-      }
-    }
-    return null;
   }
 
   private static String bareId(String id) {
@@ -410,6 +364,7 @@ public final class Route53AllowListSource implements AllowListSource, AutoClosea
   @Override
   public void close() {
     client.close();
+    httpClient.close(); // given to the builder, so not closed by the client
     if (ownsCredentials && credentials instanceof SdkAutoCloseable closeable) {
       closeable.close();
     }

@@ -83,6 +83,11 @@ final class Route53Names {
     } catch (IllegalArgumentException e) {
       throw new InvalidHostNameException(recordName, e.getMessage());
     }
+    if (hasEscapedDot(recordName)) {
+      // x\056y.example.com. is one label "x.y" in DNS, never the host x.y.example.com
+      throw new InvalidHostNameException(
+          recordName, "has an escaped dot inside a label: no client can send that name");
+    }
     for (int i = 0; i < decoded.length(); i++) {
       char c = decoded.charAt(i);
       if (c <= ' ' || c >= 0x7f) {
@@ -91,6 +96,29 @@ final class Route53Names {
       }
     }
     return HostPattern.parse(decoded);
+  }
+
+  /** True when an escape ({@code \056} or {@code \.}) stands for a dot inside a label. */
+  static boolean hasEscapedDot(String raw) {
+    for (int i = 0; i < raw.length(); i++) {
+      if (raw.charAt(i) != '\\' || i + 1 >= raw.length()) {
+        continue;
+      }
+      char next = raw.charAt(i + 1);
+      if (next == '.') {
+        return true;
+      }
+      if (isDigit(next) && i + 3 < raw.length() && raw.startsWith("056", i + 1)) {
+        return true;
+      }
+      i += isDigit(next) ? 3 : 1; // skip the escape: "\\" is a backslash, not an escape
+    }
+    return false;
+  }
+
+  /** True when the canonical name is the apex or below it. */
+  static boolean isWithin(String canonicalName, String canonicalApex) {
+    return canonicalName.equals(canonicalApex) || canonicalName.endsWith("." + canonicalApex);
   }
 
   private static boolean isDigit(char c) {

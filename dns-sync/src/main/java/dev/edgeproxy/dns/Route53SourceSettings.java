@@ -14,7 +14,9 @@ import java.util.Optional;
  * @param pointingAt this entrance node's IPv4/IPv6 addresses and DNS names
  * @param region the AWS region the client signs for ({@code us-east-1} for the global endpoint)
  * @param endpoint an API endpoint override (tests, LocalStack); empty for AWS itself
- * @param apiCallTimeout the limit for one API call (one page), retries included
+ * @param apiCallTimeout the total deadline of one fetch: every zone, page and retry together
+ *     ({@code allowlist.route53.timeout}); each API call gets the time left as its SDK API call
+ *     timeout
  * @param maxAttempts attempts per API call, the first included (1 = no retry)
  */
 public record Route53SourceSettings(
@@ -25,7 +27,7 @@ public record Route53SourceSettings(
     Duration apiCallTimeout,
     int maxAttempts) {
   public static final String DEFAULT_REGION = "us-east-1";
-  public static final Duration DEFAULT_API_CALL_TIMEOUT = Duration.ofSeconds(20);
+  public static final Duration DEFAULT_API_CALL_TIMEOUT = Duration.ofSeconds(60);
   public static final int DEFAULT_MAX_ATTEMPTS = 5;
   static final int MAX_MAX_ATTEMPTS = 20;
 
@@ -67,7 +69,7 @@ public record Route53SourceSettings(
   }
 
   /**
-   * Settings with the default API call timeout (20 s) and attempts (5); a null or blank region
+   * Settings with the default timeout (60 s) and attempts (5); a null or blank region
    * means {@code us-east-1}, a null endpoint means AWS itself.
    */
   public static Route53SourceSettings of(

@@ -150,7 +150,32 @@ class Route53AllowListSourceTest {
       </ListResourceRecordSetsResponse>
       """;
 
+  /** The SOA and NS record sets every zone has at its apex. */
+  private static String apex(String zone) {
+    return "<ResourceRecordSet><Name>"
+        + zone
+        + "</Name><Type>NS</Type><TTL>172800</TTL>"
+        + "<ResourceRecords><ResourceRecord><Value>ns-1.awsdns-01.org.</Value></ResourceRecord>"
+        + "</ResourceRecords></ResourceRecordSet>"
+        + "<ResourceRecordSet><Name>"
+        + zone
+        + "</Name><Type>SOA</Type><TTL>900</TTL>"
+        + "<ResourceRecords><ResourceRecord><Value>ns-1.awsdns-01.org. hostmaster.example.com."
+        + " 1 7200 900 1209600 86400</Value></ResourceRecord></ResourceRecords>"
+        + "</ResourceRecordSet>";
+  }
+
+  /** One complete page of the zone example.com.: its apex records and these. */
   private static String records(String... sets) {
+    return zoneRecords("example.com.", sets);
+  }
+
+  /** One complete page of a zone: its apex records and these. */
+  private static String zoneRecords(String zone, String... sets) {
+    return recordsWithoutApex(apex(zone) + String.join("", sets));
+  }
+
+  private static String recordsWithoutApex(String... sets) {
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListResourceRecordSetsResponse xmlns=\""
         + NS
         + "\"><ResourceRecordSets>"
@@ -294,7 +319,8 @@ class Route53AllowListSourceTest {
         xml(
             get(urlPathEqualTo("/2013-04-01/hostedzone/Z2PUBLIC/rrset")),
             200,
-            records(
+            zoneRecords(
+                "example.org.",
                 aRecord("grafana.example.org.", "192.0.2.10"),
                 aRecord("x.example.org.", "192.0.2.99"))));
 
@@ -314,7 +340,7 @@ class Route53AllowListSourceTest {
         xml(
             get(urlPathEqualTo("/2013-04-01/hostedzone/Z3PRIVATE/rrset")),
             200,
-            records(aRecord("internal.example.", "192.0.2.10"))));
+            zoneRecords("internal.example.", aRecord("internal.example.", "192.0.2.10"))));
 
     SourceList list = fetch(settings(List.of("/hostedzone/Z3PRIVATE")));
 
@@ -487,7 +513,7 @@ class Route53AllowListSourceTest {
     SourceException e =
         fetchFails(settings(List.of("Z1EXAMPLE")).withApiCallTimeout(Duration.ofSeconds(1)));
 
-    assertThat(e.getMessage()).contains("zone Z1EXAMPLE").contains("API call timeout of 1000 ms");
+    assertThat(e.getMessage()).contains("zone Z1EXAMPLE").contains("timeout of 1000 ms (allowlist.route53.timeout)");
   }
 
   @Test

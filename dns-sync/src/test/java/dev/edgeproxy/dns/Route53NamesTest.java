@@ -51,4 +51,24 @@ class Route53NamesTest {
     assertThat(Route53Names.canonical("example.org")).isEqualTo("example.org");
     assertThat(Route53Names.canonical("\\052.Example.org.")).isEqualTo("*.example.org");
   }
+
+  @Test
+  void anEscapedDotInsideALabelNeverBecomesExtraLabels() {
+    assertThatThrownBy(() -> Route53Names.toPattern("x\\056y.example.com."))
+        .isInstanceOf(InvalidHostNameException.class)
+        .hasMessageContaining("escaped dot inside a label");
+    assertThatThrownBy(() -> Route53Names.toPattern("x\\.y.example.com."))
+        .isInstanceOf(InvalidHostNameException.class);
+    // an escaped backslash followed by digits is not an escaped dot
+    assertThat(Route53Names.hasEscapedDot("a\\\\056.example.com.")).isFalse();
+  }
+
+  @Test
+  void withinTheZoneMeansTheApexOrBelowIt() {
+    assertThat(Route53Names.isWithin("example.com", "example.com")).isTrue();
+    assertThat(Route53Names.isWithin("a.b.example.com", "example.com")).isTrue();
+    assertThat(Route53Names.isWithin("google.com", "example.com")).isFalse();
+    assertThat(Route53Names.isWithin("com", "example.com")).isFalse();
+    assertThat(Route53Names.isWithin("badexample.com", "example.com")).isFalse();
+  }
 }

@@ -19,7 +19,7 @@ class Route53SourceSettingsTest {
     Route53SourceSettings s = Route53SourceSettings.of(ZONES, HERE, null, null);
     assertThat(s.region()).isEqualTo("us-east-1");
     assertThat(s.endpoint()).isEmpty();
-    assertThat(s.apiCallTimeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(s.apiCallTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(s.maxAttempts()).isEqualTo(5);
     assertThat(s.withMaxAttempts(2).withApiCallTimeout(Duration.ofSeconds(1)))
         .extracting(Route53SourceSettings::maxAttempts, Route53SourceSettings::apiCallTimeout)

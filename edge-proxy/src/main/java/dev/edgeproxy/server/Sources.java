@@ -52,7 +52,7 @@ final class Sources {
             g.knownHostsFile(),
             true,
             token,
-            GitSourceSettings.DEFAULT_TIMEOUT));
+            g.timeout()));
   }
 
   /** Next to the state file (a node's writable state lives together), else in the temp folder. */
@@ -67,7 +67,8 @@ final class Sources {
 
   static Route53AllowListSource route53(AllowListConfig.Route53SourceConfig r) {
     return new Route53AllowListSource(
-        Route53SourceSettings.of(r.hostedZones(), r.pointingAt(), r.region(), r.endpoint()));
+        Route53SourceSettings.of(r.hostedZones(), r.pointingAt(), r.region(), r.endpoint())
+            .withApiCallTimeout(r.timeout()));
   }
 
   static SourceScheduler.Schedule schedule(EdgeProxyConfig config, String source) {

@@ -19,7 +19,8 @@ import java.util.Optional;
  * @param strictHostKeyChecking ssh: refuse hosts not in {@code knownHostsFile} (the default, true);
  *     false accepts any host key (tests and first bootstrap only)
  * @param token https access token, already read from {@code tokenEnv}; never logged nor shown
- * @param timeout for connecting and for each network read
+ * @param timeout the total deadline of one fetch (connect, every read, the whole transfer): the
+ *     fetch is stopped when it passes; default 60 s ({@code allowlist.git.timeout})
  */
 public record GitSourceSettings(
     String url,
@@ -32,7 +33,7 @@ public record GitSourceSettings(
     Optional<String> token,
     Duration timeout) {
 
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
   public GitSourceSettings {
     Objects.requireNonNull(url, "url");

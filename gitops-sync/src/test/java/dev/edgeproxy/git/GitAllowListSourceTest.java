@@ -158,8 +158,7 @@ class GitAllowListSourceTest {
     try (GitAllowListSource source = new GitAllowListSource(s)) {
       assertThatThrownBy(source::fetch)
           .isInstanceOf(SourceException.class)
-          .hasMessageContaining("branch 'production' not found")
-          .hasMessageContaining("branches: main");
+          .hasMessageContaining("branch 'production' not found in " + repo.origin());
     }
   }
 
@@ -237,8 +236,7 @@ class GitAllowListSourceTest {
     try (GitAllowListSource source = source(repo.origin().toString())) {
       assertThatThrownBy(source::fetch)
           .isInstanceOf(SourceException.class)
-          .hasMessageContaining("branch 'main' not found")
-          .hasMessageContaining("no branches");
+          .hasMessageContaining("branch 'main' not found in " + repo.origin());
     }
   }
 
@@ -315,5 +313,57 @@ class GitAllowListSourceTest {
             Optional.of("s3cr3t-token"),
             Duration.ofSeconds(5));
     assertThat(s.toString()).doesNotContain("s3cr3t-token").doesNotContain("pw-in-url");
+  }
+
+  @Test
+  void symlinkedCacheFolderIsReplacedNeverWipedThrough() throws Exception {
+    String c1 = repo.commit(FILE, V1, "first");
+    Path precious = Files.createDirectories(tmp.resolve("precious"));
+    Files.writeString(precious.resolve("keep.txt"), "must survive\n");
+    Files.createSymbolicLink(tmp.resolve("cache"), precious);
+    try (GitAllowListSource source = source(repo.origin().toString())) {
+      assertThat(source.fetch().revision()).isEqualTo(c1);
+    }
+    assertThat(precious.resolve("keep.txt")).hasContent("must survive");
+    assertThat(tmp.resolve("cache")).isDirectory().isNotEqualTo(precious);
+    assertThat(Files.isSymbolicLink(tmp.resolve("cache"))).isFalse();
+  }
+
+  @Test
+  void fileOfExactlyTheCapIsReadAndOneByteMoreIsRefusedWithTheCap() throws Exception {
+    int cap = 3 * 1024 * 1024;
+    String atCap = yamlOfBytes(cap);
+    String c1 = repo.commit(FILE, atCap, "exactly 3 MiB");
+    try (GitAllowListSource source = source(repo.origin().toString())) {
+      assertThat(source.fetch().revision()).isEqualTo(c1);
+      repo.commit(FILE, atCap + "#", "3 MiB and one byte");
+      assertThatThrownBy(source::fetch)
+          .isInstanceOf(SourceException.class)
+          .hasMessageContaining("is " + (cap + 1) + " bytes, more than the " + cap);
+    }
+  }
+
+  @Test
+  void fileBetweenThreeAndFourMiBIsRefusedByItsSizeNotByTheParser() throws Exception {
+    repo.commit(FILE, yamlOfBytes(3 * 1024 * 1024 + 512 * 1024), "3.5 MiB");
+    try (GitAllowListSource source = source(repo.origin().toString())) {
+      assertThatThrownBy(source::fetch)
+          .isInstanceOf(SourceException.class)
+          .hasMessageContaining("more than the 3145728 (3 MiB) an allow-list file in Git may have")
+          .hasMessageNotContaining("code points");
+    }
+  }
+
+  /** A valid allow-list of exactly that many bytes (ASCII), padded with a comment. */
+  static String yamlOfBytes(int size) {
+    StringBuilder sb = new StringBuilder("allow:\n");
+    for (int i = 0; sb.length() < size - 64; i++) {
+      sb.append("  - h").append(i).append(".example.com\n");
+    }
+    sb.append('#');
+    while (sb.length() < size - 1) {
+      sb.append('x');
+    }
+    return sb.append('\n').toString();
   }
 }

@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -33,31 +35,50 @@ final class GitHttpBackendServer implements AutoCloseable {
   private final String token;
   private final AtomicInteger unauthorized = new AtomicInteger();
   private volatile String lastUser;
+  private final List<String> authorizations = new CopyOnWriteArrayList<>();
 
-  private GitHttpBackendServer(Path projectRoot, Path home, String token) throws IOException {
+  private GitHttpBackendServer(Path projectRoot, Path home, String token, InetAddress address)
+      throws IOException {
     this.projectRoot = projectRoot;
     this.home = home;
     this.token = token;
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    this.server = HttpServer.create(new InetSocketAddress(address, 0), 16);
     this.executor = Executors.newFixedThreadPool(2);
     server.setExecutor(executor);
     server.createContext(CONTEXT, this::handle);
   }
 
   static GitHttpBackendServer start(Path projectRoot, Path home, String token) throws IOException {
-    GitHttpBackendServer s = new GitHttpBackendServer(projectRoot, home, token);
+    return start(projectRoot, home, token, InetAddress.getLoopbackAddress());
+  }
+
+  /** On another loopback address (127.0.0.2): another host, as far as URLs go. */
+  static GitHttpBackendServer start(Path projectRoot, Path home, String token, InetAddress address)
+      throws IOException {
+    GitHttpBackendServer s = new GitHttpBackendServer(projectRoot, home, token, address);
     s.server.start();
     return s;
   }
 
   /** {@code http://127.0.0.1:PORT/git/<name>} */
   String url(String repoName) {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + CONTEXT + "/" + repoName;
+    return "http://"
+        + server.getAddress().getAddress().getHostAddress()
+        + ":"
+        + server.getAddress().getPort()
+        + CONTEXT
+        + "/"
+        + repoName;
   }
 
   /** Requests refused for a missing or wrong token. */
   int unauthorizedCount() {
     return unauthorized.get();
+  }
+
+  /** Every Authorization header received, authorised or not. */
+  List<String> authorizationHeaders() {
+    return List.copyOf(authorizations);
   }
 
   /** The basic-auth user name of the last authorised request. */
@@ -69,7 +90,11 @@ final class GitHttpBackendServer implements AutoCloseable {
     try (exchange) {
       InputStream requestBody = exchange.getRequestBody();
       byte[] body = requestBody.readAllBytes();
-      if (!authorised(exchange.getRequestHeaders().getFirst("Authorization"))) {
+      String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+      if (authorization != null) {
+        authorizations.add(authorization);
+      }
+      if (!authorised(authorization)) {
         unauthorized.incrementAndGet();
         exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"git\"");
         exchange.sendResponseHeaders(401, -1);
@@ -142,6 +167,9 @@ final class GitHttpBackendServer implements AutoCloseable {
         return false;
       }
       given = decoded.substring(colon + 1);
+      if (given.isEmpty()) {
+        given = decoded.substring(0, colon); // the token as user name (GitHub's https://TOKEN@host)
+      }
       if (MessageDigest.isEqual(bytes(given), bytes(token))) {
         lastUser = decoded.substring(0, colon);
       }

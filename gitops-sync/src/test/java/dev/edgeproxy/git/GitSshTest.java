@@ -61,7 +61,7 @@ class GitSshTest {
             Optional.of(knownHosts),
             strict,
             Optional.empty(),
-            Duration.ofSeconds(15)));
+            Duration.ofSeconds(90)));
   }
 
   @Test
