@@ -70,7 +70,7 @@ final class AdminServer implements AutoCloseable {
       AdminContext context)
       throws InterruptedException {
     ThreadPoolExecutor executor = newExecutor();
-    AdminMetrics metrics = AdminMetrics.bind(context.meters(), context.routing(), context.eventLoops());
+    AdminMetrics metrics = AdminMetrics.bind(context);
     AdminHandler handler = new AdminHandler(config, context, metrics, executor);
     ServerBootstrap b =
         new ServerBootstrap()

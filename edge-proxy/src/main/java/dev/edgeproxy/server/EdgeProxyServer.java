@@ -56,6 +56,7 @@ final class EdgeProxyServer implements AutoCloseable {
   private final AtomicReference<EdgeProxyConfig> current;
   private final ConnectionLimits limits;
   private final HealthChecker healthChecker;
+  private final ReloadMetrics reloads;
   private final Path configFile;
   private final Map<String, ListenerGroup> listenerGroups = new LinkedHashMap<>();
   private final List<Channel> listeners = new CopyOnWriteArrayList<>();
@@ -94,6 +95,7 @@ final class EdgeProxyServer implements AutoCloseable {
     this.routing = new AtomicReference<>(Routing.from(config));
     this.healthChecker = new HealthChecker(workers, transport);
     this.allowList = new AllowListService(config, events, meters);
+    this.reloads = new ReloadMetrics(meters);
   }
 
   /** Loads the last snapshot, binds every listener and starts the sources. */
@@ -329,6 +331,7 @@ final class EdgeProxyServer implements AutoCloseable {
       log.error(
           "reload refused, the running configuration stays: {}",
           e.problems().stream().map(Object::toString).toList());
+      reloads.record(ReloadMetrics.Outcome.REFUSED);
       return false;
     }
     EdgeProxyConfig before = current.get();
@@ -356,6 +359,7 @@ final class EdgeProxyServer implements AutoCloseable {
       log.warn("reload: {} changed; that takes effect after a restart", part);
     }
     log.info("configuration reloaded from {}", configFile);
+    reloads.record(ReloadMetrics.Outcome.APPLIED);
     allowList.syncAll();
     return true;
   }

@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "quickstart",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    header = "Runs a local demo: no AWS, no Git, no root.",
     description = {
       "Runs the proxy on the embedded quickstart configuration: loopback ports, a local allow-list",
       "file you can edit while it runs, and a demo TLS backend that shows what the proxy told it.",
