@@ -26,6 +26,7 @@ final class NodeStateMetrics implements AutoCloseable {
   private final MeterRegistry registry;
   private final Instant started;
   private final Map<String, Meter> sourceGauges = new HashMap<>();
+  private final Map<String, Instant> failingSince = new HashMap<>();
   private Meter versionInfo;
   private String versionShown;
 
@@ -77,8 +78,8 @@ final class NodeStateMetrics implements AutoCloseable {
 
   private Meter failingGauge(String source) {
     return Gauge.builder("edge.allowlist.source.failing", this, m -> m.failingFor(source).toSeconds())
-        .description("Seconds the source has been failing: 0 after a success, else since its last"
-            + " success (since start if none)")
+        .description("Seconds the source has been failing: 0 after a success, else since the first"
+            + " failed attempt seen (since start if it never succeeded)")
         .baseUnit("seconds")
         .tag("source", source)
         .register(registry);
@@ -98,13 +99,20 @@ final class NodeStateMetrics implements AutoCloseable {
         context.serverReadiness().get(), context.routing().get(), context.allowList().current());
   }
 
-  Duration failingFor(String source) {
+  /**
+   * Since when the source's attempts have been failing, as first seen here: the local file is only
+   * re-read when it changes, so its last success can be days before the edit that broke it.
+   */
+  synchronized Duration failingFor(String source) {
     SourceStatus s = context.allowList().registry().sourceStatus().get(source);
+    Instant now = Instant.now();
     if (s == null || s.lastAttempt() == null || s.lastError() == null) {
+      failingSince.remove(source);
       return Duration.ZERO;
     }
-    Instant since = s.lastSuccess() == null ? started : s.lastSuccess();
-    return Duration.between(since, Instant.now());
+    // never succeeded: failing since start; else since the failed attempt first seen
+    Instant since = failingSince.computeIfAbsent(source, k -> s.lastSuccess() == null ? started : s.lastAttempt());
+    return Duration.between(since, now);
   }
 
   Duration snapshotAge() {
@@ -112,6 +120,10 @@ final class NodeStateMetrics implements AutoCloseable {
     Instant now = Instant.now();
     Duration oldest = Duration.ZERO;
     for (String source : context.allowList().sources().keySet()) {
+      if (source.equals("file")) {
+        // re-read whenever it changes: unchanged is current, not stale
+        continue;
+      }
       SourceStatus s = status.get(source);
       Instant confirmed = s == null || s.lastSuccess() == null ? started : s.lastSuccess();
       Duration age = Duration.between(confirmed, now);
