@@ -110,6 +110,26 @@ class CliTest {
         .contains("also allowed by x.internal.example.test (file allowlist.yaml line 4)");
   }
 
+  @Test
+  void quickstartWritesAConfigurationThatValidatesWithADemoSyncToken() throws Exception {
+    Path work = dir.resolve("quick \"start\"");
+    Files.createDirectories(work);
+    Files.writeString(work.resolve("allowlist.yaml"), "allow:\n  - demo.localhost\n");
+
+    Path config = QuickstartCommand.writeConfig(work, Map.of(
+        "QUICKSTART_DIR", work.toString(),
+        "QUICKSTART_TLS_PORT", "18443",
+        "QUICKSTART_ADMIN_PORT", "19901",
+        "QUICKSTART_BACKEND_PORT", "19443"));
+
+    assertThat(config).isEqualTo(work.resolve("edge-proxy.yaml"));
+    Run validate = run("validate", "--config", config.toString());
+    assertThat(validate.out().strip()).as(validate.err()).isEqualTo("OK");
+    var loaded = dev.edgeproxy.config.ConfigLoader.load(config);
+    assertThat(loaded.listeners().admin().orElseThrow().syncToken()).contains(QuickstartCommand.DEMO_SYNC_TOKEN);
+    assertThat(loaded.allowlist().stateFile()).contains(work.resolve("allowlist-state.json"));
+  }
+
   private Path savedSnapshot(String allowList) throws Exception {
     Path state = dir.resolve("state.json");
     AllowListSnapshot snapshot =
