@@ -63,6 +63,7 @@ final class EdgeProxyServer implements AutoCloseable {
   private final long startedNanos = System.nanoTime();
   private volatile boolean draining;
   private AdminServer admin;
+  private HealthServer health;
   private java.util.function.Function<String, String> env = System::getenv;
 
   /** The channels bound for one listener, and the data path new connections get. */
@@ -139,6 +140,11 @@ final class EdgeProxyServer implements AutoCloseable {
       admin =
           AdminServer.start(
               config.listeners().admin().get(), acceptors, workers, transport, adminContext());
+    }
+    if (config.listeners().health().isPresent()) {
+      health =
+          HealthServer.start(
+              config.listeners().health().get(), acceptors, workers, transport, adminContext());
     }
     log.info("edge-proxy ready: {}", listeners.stream().map(Channel::localAddress).toList());
   }
@@ -405,6 +411,9 @@ final class EdgeProxyServer implements AutoCloseable {
     allowList.close();
     if (admin != null) {
       admin.close();
+    }
+    if (health != null) {
+      health.close();
     }
     for (Channel listener : listeners) {
       listener.close().awaitUninterruptibly();

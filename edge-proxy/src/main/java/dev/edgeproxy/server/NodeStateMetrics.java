@@ -34,7 +34,7 @@ final class NodeStateMetrics implements AutoCloseable {
     this.context = context;
     this.registry = context.meters();
     this.started = Instant.now().minus(context.uptime().get());
-    Gauge.builder("edge.ready", this, m -> m.readinessReasons().isEmpty() ? 1 : 0)
+    Gauge.builder("edge.ready", this, m -> Readiness.reasons(m.context).isEmpty() ? 1 : 0)
         .description("1 when /readyz answers 200 (listeners bound, snapshot loaded, pools in use healthy)")
         .register(registry);
     Gauge.builder("edge.allowlist.snapshot.age", this, m -> m.snapshotAge().toSeconds())
@@ -92,11 +92,6 @@ final class NodeStateMetrics implements AutoCloseable {
         .baseUnit("seconds")
         .tag("source", source)
         .register(registry);
-  }
-
-  private java.util.List<String> readinessReasons() {
-    return Readiness.reasons(
-        context.serverReadiness().get(), context.routing().get(), context.allowList().current());
   }
 
   /**
