@@ -37,7 +37,12 @@ final class AdminMetrics implements AutoCloseable {
   private final Supplier<Routing> routing;
   private final JvmGcMetrics gc;
   private final Map<String, Meter> endpointGauges = new HashMap<>();
-  private static final MeterFilter BYTES_FOR_NETTY_MEMORY =
+  /**
+   * Micrometer's Netty allocator gauges carry no unit; bytes they are, and Prometheus names should
+   * say so ({@code netty_allocator_memory_used_bytes}). Configured where the registry is created,
+   * before any meter exists.
+   */
+  static final MeterFilter BYTES_FOR_NETTY_MEMORY =
       new MeterFilter() {
         @Override
         public Meter.Id map(Meter.Id id) {
@@ -80,9 +85,6 @@ final class AdminMetrics implements AutoCloseable {
       Supplier<Routing> routing,
       List<AdminContext.LabelledLoops> loops,
       Optional<NodeStateMetrics> nodeState) {
-    // Micrometer's Netty allocator gauges carry no unit; bytes they are, and Prometheus names
-    // should say so (netty_allocator_memory_used_bytes).
-    registry.config().meterFilter(BYTES_FOR_NETTY_MEMORY);
     new ClassLoaderMetrics().bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
     JvmGcMetrics gc = new JvmGcMetrics();

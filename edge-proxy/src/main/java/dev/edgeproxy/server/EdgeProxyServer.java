@@ -84,7 +84,7 @@ final class EdgeProxyServer implements AutoCloseable {
             AccessLog.Format.valueOf(config.accessLog().format().name()),
             config.accessLog().path().orElse(null));
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    meters.config().commonTags("node", config.node().name());
+    meters.config().commonTags("node", config.node().name()).meterFilter(AdminMetrics.BYTES_FOR_NETTY_MEMORY);
     this.events =
         new ServerEvents(
             accessLog,
