@@ -68,13 +68,14 @@ public final class ConfigLoader {
           "node", "listeners", "backends", "routes", "defaultBackend", "allowlist", "limits",
           "accessLog");
   private static final Set<String> NODE = Set.of("name");
-  private static final Set<String> LISTENERS = Set.of("tls", "http", "admin");
+  private static final Set<String> LISTENERS = Set.of("tls", "http", "admin", "health");
   private static final Set<String> TLS =
       Set.of(
           "bind", "acceptProxyProtocol", "proxyProtocolFrom", "clientHelloTimeout",
           "maxClientHelloBytes", "noSni");
   private static final Set<String> HTTP = Set.of("bind", "mode", "maxHeaderBytes", "headerTimeout");
   private static final Set<String> ADMIN = Set.of("bind", "allowFrom", "syncToken", "maxConnections");
+  private static final Set<String> HEALTH_LISTENER = Set.of("bind", "allowFrom");
   private static final Set<String> POOL =
       Set.of(
           "tls", "http", "proxyProtocol", "proxyProtocolTlvs", "balance", "connectTimeout",
@@ -801,7 +802,15 @@ public final class ConfigLoader {
                     1,
                     AdminListenerConfig.MAX_MAX_CONNECTIONS));
       }
-      return new ListenersConfig(tls, http, Optional.of(admin));
+      M hl = map(l, "health", HEALTH_LISTENER);
+      Optional<HealthListenerConfig> health =
+          hl.present()
+              ? Optional.of(
+                  new HealthListenerConfig(
+                      binds(hl, HealthListenerConfig.DEFAULT_BINDS),
+                      parsedList(hl, "allowFrom", HealthListenerConfig.EVERYONE, Cidr::parse)))
+              : Optional.empty();
+      return new ListenersConfig(tls, http, Optional.of(admin), health);
     }
 
     /**

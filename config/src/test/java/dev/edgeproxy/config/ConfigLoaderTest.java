@@ -53,6 +53,9 @@ class ConfigLoaderTest {
     assertThat(http.headerTimeout()).isEqualTo(Duration.ofSeconds(10));
 
     AdminListenerConfig admin = c.listeners().admin().orElseThrow();
+    HealthListenerConfig health = c.listeners().health().orElseThrow();
+    assertThat(health.binds()).containsExactly(new BindAddress("0.0.0.0", 9902));
+    assertThat(health.allowFrom()).isEqualTo(HealthListenerConfig.EVERYONE);
     assertThat(admin.binds()).containsExactly(new BindAddress("127.0.0.1", 9901));
     assertThat(admin.allowFrom())
         .containsExactly(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"), Cidr.parse("100.64.0.0/10"));

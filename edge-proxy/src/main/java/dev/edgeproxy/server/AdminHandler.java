@@ -276,8 +276,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private CompletableFuture<AdminReply> hook(Call call) {
     Optional<AllowListConfig.GitSourceConfig> git = context.config().allowlist().git();
     if (git.isEmpty() || !context.allowList().sources().containsKey("git")) {
-      return done(
-          AdminReply.error(HttpResponseStatus.NOT_FOUND, "no git source is configured (allowlist.git)"));
+      // 401 as for any request without a valid signature: the path is reachable from outside and
+      // must not tell a caller whether this node follows a Git repository.
+      log.warn("admin: refused POST /hooks/git from {}: no git source is configured (allowlist.git)", call.client().getHostAddress());
+      return done(AdminReply.error(HttpResponseStatus.UNAUTHORIZED, "no valid webhook signature"));
     }
     Optional<String> secretEnv = git.get().webhookSecretEnv();
     String secret = secretEnv.map(context.env()).orElse(null);

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -18,6 +20,7 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -34,15 +37,54 @@ final class AdminMetrics implements AutoCloseable {
   private final Supplier<Routing> routing;
   private final JvmGcMetrics gc;
   private final Map<String, Meter> endpointGauges = new HashMap<>();
+  /**
+   * Micrometer's Netty allocator gauges carry no unit; bytes they are, and Prometheus names should
+   * say so ({@code netty_allocator_memory_used_bytes}). Configured where the registry is created,
+   * before any meter exists.
+   */
+  static final MeterFilter BYTES_FOR_NETTY_MEMORY =
+      new MeterFilter() {
+        @Override
+        public Meter.Id map(Meter.Id id) {
+          return id.getName().startsWith("netty.allocator.memory.") && id.getBaseUnit() == null
+              ? id.withBaseUnit(BaseUnits.BYTES)
+              : id;
+        }
+      };
 
-  private AdminMetrics(MeterRegistry registry, Supplier<Routing> routing, JvmGcMetrics gc) {
+  private final Optional<NodeStateMetrics> nodeState;
+
+  private AdminMetrics(
+      MeterRegistry registry,
+      Supplier<Routing> routing,
+      JvmGcMetrics gc,
+      Optional<NodeStateMetrics> nodeState) {
     this.registry = registry;
     this.routing = routing;
     this.gc = gc;
+    this.nodeState = nodeState;
   }
 
+  /** Everything {@code /metrics} shows besides the data path's meters. */
+  static AdminMetrics bind(AdminContext context) {
+    return bind(
+        context.meters(),
+        context.routing(),
+        context.eventLoops(),
+        Optional.of(new NodeStateMetrics(context)));
+  }
+
+  /** The process, Netty and pool meters only (no allow-list or readiness gauges). */
   static AdminMetrics bind(
       MeterRegistry registry, Supplier<Routing> routing, List<AdminContext.LabelledLoops> loops) {
+    return bind(registry, routing, loops, Optional.empty());
+  }
+
+  private static AdminMetrics bind(
+      MeterRegistry registry,
+      Supplier<Routing> routing,
+      List<AdminContext.LabelledLoops> loops,
+      Optional<NodeStateMetrics> nodeState) {
     new ClassLoaderMetrics().bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
     JvmGcMetrics gc = new JvmGcMetrics();
@@ -59,13 +101,14 @@ final class AdminMetrics implements AutoCloseable {
       // tagged by group: otherwise the acceptor and worker groups collide on one workers gauge
       new NettyEventExecutorMetrics(l.group(), Tags.of("group", l.label())).bindTo(registry);
     }
-    AdminMetrics metrics = new AdminMetrics(registry, routing, gc);
+    AdminMetrics metrics = new AdminMetrics(registry, routing, gc, nodeState);
     metrics.refresh();
     return metrics;
   }
 
   /** Registers gauges for endpoints of the current pools and removes those of departed ones. */
   synchronized void refresh() {
+    nodeState.ifPresent(NodeStateMetrics::refresh);
     Map<String, PoolEndpoint> now = new HashMap<>();
     for (BackendPool pool : routing.get().pools().values()) {
       ProxyMetrics.backendConnectTimer(registry, pool.name());
@@ -113,6 +156,7 @@ final class AdminMetrics implements AutoCloseable {
   @Override
   public synchronized void close() {
     gc.close();
+    nodeState.ifPresent(NodeStateMetrics::close);
     endpointGauges.values().forEach(registry::remove);
     endpointGauges.clear();
   }

@@ -73,7 +73,7 @@ final class AdminServer implements AutoCloseable {
       AdminContext context)
       throws InterruptedException {
     ThreadPoolExecutor executor = newExecutor();
-    AdminMetrics metrics = AdminMetrics.bind(context.meters(), context.routing(), context.eventLoops());
+    AdminMetrics metrics = AdminMetrics.bind(context);
     AdminHandler handler = new AdminHandler(config, context, metrics, executor);
     AdminConnectionLimit limit = new AdminConnectionLimit(config);
     ServerBootstrap b =

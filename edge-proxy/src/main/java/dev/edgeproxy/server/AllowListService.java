@@ -118,6 +118,11 @@ final class AllowListService implements AutoCloseable {
     this.config = next;
   }
 
+  /** The configuration the sources run with (their schedules, for the metrics). */
+  EdgeProxyConfig config() {
+    return config;
+  }
+
   AllowListSnapshot current() {
     return registry.current();
   }

@@ -4,6 +4,7 @@ import dev.edgeproxy.allowlist.AllowListSnapshot;
 import dev.edgeproxy.allowlist.HostName;
 import dev.edgeproxy.allowlist.InvalidHostNameException;
 import dev.edgeproxy.allowlist.Provenance;
+import dev.edgeproxy.allowlist.SourceEntry;
 import dev.edgeproxy.allowlist.SnapshotStore;
 import dev.edgeproxy.config.ConfigException;
 import dev.edgeproxy.config.ConfigLoader;
@@ -16,6 +17,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(
     name = "check",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    header = "Explains the decision for one host from the saved snapshot.",
     description = {
       "Explains the decision for HOST from the last saved allow-list snapshot: allowed or not,",
       "by which source entry, refused by which deny entry, routed to which pool.",
@@ -73,11 +77,11 @@ final class CheckCommand implements Callable<Integer> {
     String route =
         pool == null
             ? "no pool (no route and no defaultBackend)"
-            : pool + (d.routedBy() != null ? " (" + describe(d.routedBy()) + ")" : " (defaultBackend)");
+            : pool + (d.routedBy() != null ? " (" + describeRoute(snapshot, name, d.routedBy()) + ")" : " (defaultBackend)");
     switch (d.outcome()) {
       case ALLOWED -> {
         System.out.println(name + ": allowed (" + snapshotInfo + ")");
-        d.allowedBy().forEach(p -> System.out.println("  allowed by " + describe(p)));
+        EntryLookup.allowing(snapshot, name).forEach(e -> System.out.println("  allowed by " + describe(e)));
         System.out.println("  routed to " + route);
         if (pool == null) {
           System.out.println("  but refused: no pool to forward to");
@@ -87,8 +91,9 @@ final class CheckCommand implements Callable<Integer> {
       }
       case DENIED -> {
         System.out.println(name + ": refused: denied (" + snapshotInfo + ")");
-        System.out.println("  denied by " + describe(d.deniedBy()));
-        d.allowedBy().forEach(p -> System.out.println("  (also allowed by " + describe(p) + ", deny wins)"));
+        EntryLookup.denying(snapshot, name).forEach(e -> System.out.println("  denied by " + describe(e)));
+        EntryLookup.allowing(snapshot, name)
+            .forEach(e -> System.out.println("  (also allowed by " + describe(e) + ", deny wins)"));
       }
       case NOT_ALLOWED ->
           System.out.println(name + ": refused: not in the allow-list (" + snapshotInfo + ")");
@@ -97,6 +102,16 @@ final class CheckCommand implements Callable<Integer> {
       System.out.println("  shadow mode (enforce: false): it would be forwarded to " + route + " and logged as would_refuse");
     }
     return REFUSED;
+  }
+
+  /** The entry as written, then where it is: {@code *.apps.example.test (file allowlist.yaml line 3)}. */
+  private static String describe(SourceEntry e) {
+    return e.pattern() + " (" + describe(e.provenance()) + ")";
+  }
+
+  private static String describeRoute(AllowListSnapshot snapshot, HostName host, Provenance routedBy) {
+    return EntryLookup.routePattern(snapshot, host, routedBy).map(p -> "route " + p + ", ").orElse("")
+        + describe(routedBy);
   }
 
   private static String describe(Provenance p) {

@@ -58,12 +58,14 @@ final class EdgeProxyServer implements AutoCloseable {
   private final AtomicReference<EdgeProxyConfig> current;
   private final ConnectionLimits limits;
   private final HealthChecker healthChecker;
+  private final ReloadMetrics reloads;
   private final Path configFile;
   private final Map<String, ListenerGroup> listenerGroups = new LinkedHashMap<>();
   private final List<Channel> listeners = new CopyOnWriteArrayList<>();
   private final long startedNanos = System.nanoTime();
   private volatile boolean draining;
   private AdminServer admin;
+  private HealthServer health;
   private java.util.function.Function<String, String> env = System::getenv;
 
   /** The channels bound for one listener, and the data path new connections get. */
@@ -84,7 +86,7 @@ final class EdgeProxyServer implements AutoCloseable {
             AccessLog.Format.valueOf(config.accessLog().format().name()),
             config.accessLog().path().orElse(null));
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    meters.config().commonTags("node", config.node().name());
+    meters.config().commonTags("node", config.node().name()).meterFilter(AdminMetrics.BYTES_FOR_NETTY_MEMORY);
     this.events = new ServerEvents(accessLog, new ProxyMetrics(meters));
     this.limits =
         new ConnectionLimits(
@@ -94,6 +96,7 @@ final class EdgeProxyServer implements AutoCloseable {
     this.routing = new AtomicReference<>(Routing.from(config));
     this.healthChecker = new HealthChecker(workers, transport);
     this.allowList = new AllowListService(config, events, meters);
+    this.reloads = new ReloadMetrics(meters);
   }
 
   /** Loads the last snapshot, binds every listener and starts the sources. */
@@ -137,6 +140,11 @@ final class EdgeProxyServer implements AutoCloseable {
       admin =
           AdminServer.start(
               config.listeners().admin().get(), acceptors, workers, transport, adminContext());
+    }
+    if (config.listeners().health().isPresent()) {
+      health =
+          HealthServer.start(
+              config.listeners().health().get(), acceptors, workers, transport, adminContext());
     }
     log.info("edge-proxy ready: {}", listeners.stream().map(Channel::localAddress).toList());
   }
@@ -335,6 +343,7 @@ final class EdgeProxyServer implements AutoCloseable {
       log.error(
           "reload refused, the running configuration stays: {}",
           e.problems().stream().map(Object::toString).toList());
+      reloads.record(ReloadMetrics.Outcome.REFUSED);
       return false;
     }
     EdgeProxyConfig before = current.get();
@@ -362,6 +371,7 @@ final class EdgeProxyServer implements AutoCloseable {
       log.warn("reload: {} changed; that takes effect after a restart", part);
     }
     log.info("configuration reloaded from {}", configFile);
+    reloads.record(ReloadMetrics.Outcome.APPLIED);
     allowList.syncAll();
     return true;
   }
@@ -407,6 +417,9 @@ final class EdgeProxyServer implements AutoCloseable {
     allowList.close();
     if (admin != null) {
       admin.close();
+    }
+    if (health != null) {
+      health.close();
     }
     for (Channel listener : listeners) {
       listener.close().awaitUninterruptibly();

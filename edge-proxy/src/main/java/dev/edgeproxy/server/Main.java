@@ -1,5 +1,8 @@
 package dev.edgeproxy.server;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,8 +12,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {
-      "SNI-passthrough entrance-node proxy: forwards allowed TLS and HTTP streams to a cluster",
-      "over the mesh with a PROXY protocol header; the allow-list comes from a file, Git and Route53."
+      "SNI-passthrough entrance-node proxy. It forwards allowed TLS and HTTP streams to a cluster",
+      "over the mesh with a PROXY protocol header; the allow-list comes from a file, Git and Route53.",
+      "Every command answers --help."
     },
     subcommands = {
       RunCommand.class,
@@ -22,6 +26,8 @@ import picocli.CommandLine.Command;
     })
 public final class Main implements Runnable {
   static final String DEFAULT_CONFIG = "/etc/edge-proxy/edge-proxy.yaml";
+  static final String UNKNOWN_COMMIT = "unknown";
+  private static final String BUILD_PROPERTIES = "edge-proxy-build.properties";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -44,11 +50,36 @@ public final class Main implements Runnable {
     return v == null ? "dev" : v;
   }
 
+  /**
+   * The commit the jar was built from, with {@code -dirty} when the tree had uncommitted changes,
+   * or {@code unknown} when it was built without a .git folder (the resource is then unfiltered).
+   */
+  static String commit() {
+    Properties build = new Properties();
+    try (InputStream in = Main.class.getClassLoader().getResourceAsStream(BUILD_PROPERTIES)) {
+      if (in != null) {
+        build.load(in);
+      }
+    } catch (IOException e) {
+      return UNKNOWN_COMMIT;
+    }
+    return commit(build);
+  }
+
+  /** The commit named by build properties, {@code unknown} when they were never filtered. */
+  static String commit(Properties build) {
+    String commit = build.getProperty("commit", "");
+    if (!commit.matches("[0-9a-f]{7,64}")) {
+      return UNKNOWN_COMMIT;
+    }
+    return commit + ("true".equals(build.getProperty("dirty")) ? "-dirty" : "");
+  }
+
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
       return new String[] {
-        "edge-proxy " + version(),
+        "edge-proxy " + version() + " (commit " + commit() + ")",
         "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
         "transport " + Transport.detect().name().toLowerCase(java.util.Locale.ROOT)
       };

@@ -100,6 +100,9 @@ final class ProxyMetrics {
     return Timer.builder("edge.backend.connect")
         .description("Time to establish a backend connection")
         .tag("pool", pool)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000))
+        .maximumExpectedValue(Duration.ofSeconds(30))
         .register(registry);
   }
 

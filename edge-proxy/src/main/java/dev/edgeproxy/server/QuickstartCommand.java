@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,12 +16,18 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "quickstart",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    header = "Runs a local demo: no AWS, no Git, no root.",
     description = {
       "Runs the proxy on the embedded quickstart configuration: loopback ports, a local allow-list",
       "file you can edit while it runs, and a demo TLS backend that shows what the proxy told it.",
       "No AWS, no Git, no root. Stop with Ctrl-C."
     })
 final class QuickstartCommand implements Callable<Integer> {
+  /** The syncToken of the embedded configuration (loopback-only demo). */
+  static final String DEMO_SYNC_TOKEN = "quickstart-demo-token";
+
   @Option(
       names = "--dir",
       defaultValue = "edge-proxy-quickstart",
@@ -49,16 +54,14 @@ final class QuickstartCommand implements Callable<Integer> {
     if (!Files.exists(allowlist)) {
       Files.writeString(allowlist, resource("quickstart/allowlist.yaml"));
     }
-    Map<String, String> env = new HashMap<>(System.getenv());
-    env.put("QUICKSTART_DIR", workDir.toString());
-    env.put("QUICKSTART_TLS_PORT", Integer.toString(tlsPort));
-    env.put("QUICKSTART_ADMIN_PORT", Integer.toString(adminPort));
-    env.put("QUICKSTART_BACKEND_PORT", Integer.toString(backendPort));
+    Path configFile = writeConfig(workDir, Map.of(
+        "QUICKSTART_DIR", workDir.toString(),
+        "QUICKSTART_TLS_PORT", Integer.toString(tlsPort),
+        "QUICKSTART_ADMIN_PORT", Integer.toString(adminPort),
+        "QUICKSTART_BACKEND_PORT", Integer.toString(backendPort)));
     EdgeProxyConfig config;
     try {
-      config =
-          ConfigLoader.loadFromString(
-              resource("quickstart/edge-proxy.yaml"), "quickstart/edge-proxy.yaml", env);
+      config = ConfigLoader.load(configFile);
     } catch (ConfigException e) {
       e.problems().forEach(p -> System.err.println(p));
       return 1;
@@ -67,14 +70,31 @@ final class QuickstartCommand implements Callable<Integer> {
     var group = transport.newGroup(1, "demo-backend");
     try (DemoBackend backend =
         DemoBackend.start(group, transport, new InetSocketAddress("127.0.0.1", backendPort))) {
-      System.err.println(instructions(workDir, allowlist));
-      return RunCommand.runUntilSignalled(config, null);
+      System.err.println(instructions(configFile, allowlist));
+      return RunCommand.runUntilSignalled(config, configFile);
     } finally {
       group.shutdownGracefully().awaitUninterruptibly();
     }
   }
 
-  private String instructions(Path workDir, Path allowlist) {
+  /**
+   * Writes the embedded configuration with the {@code QUICKSTART_*} values filled in to {@code
+   * edge-proxy.yaml} in the working folder (rewritten each start: the options may differ), so that
+   * validate, check and a SIGHUP reload work on the file the demo runs from.
+   */
+  static Path writeConfig(Path workDir, Map<String, String> values) throws IOException {
+    String text = resource("quickstart/edge-proxy.yaml");
+    for (Map.Entry<String, String> v : values.entrySet()) {
+      // every value sits inside double quotes in the template
+      String quoted = v.getValue().replace("\\", "\\\\").replace("\"", "\\\"");
+      text = text.replace("${" + v.getKey() + "}", quoted);
+    }
+    Path file = workDir.resolve("edge-proxy.yaml");
+    Files.writeString(file, text);
+    return file;
+  }
+
+  private String instructions(Path configFile, Path allowlist) {
     String resolve = " --resolve %s:" + tlsPort + ":127.0.0.1 https://%s:" + tlsPort + "/";
     return String.join(
         "\n",
@@ -91,8 +111,28 @@ final class QuickstartCommand implements Callable<Integer> {
             + "   # TLS alert unrecognized_name",
         "  not allowed: curl -k" + resolve.formatted("other.localhost", "other.localhost"),
         "  readiness:   curl http://127.0.0.1:" + adminPort + "/readyz",
+        "",
+        "Configuration: " + configFile + " (rewritten at each start; kill -HUP reloads it)",
+        "  validate:    " + launcher() + " validate --config " + configFile,
+        "  explain:     " + launcher() + " check --config " + configFile + " web.apps.localhost",
+        "  held back:   a change removing more than maxShrink waits; apply it with",
+        "               curl -X POST -H 'Authorization: Bearer " + DEMO_SYNC_TOKEN + "' 'http://127.0.0.1:"
+            + adminPort + "/sync?force=true'",
         "Access log (one JSON line per connection) on standard output. Ctrl-C stops.",
         "");
+  }
+
+  /** How this jar was started, for command lines to copy: {@code java -jar /path/edge-proxy.jar}. */
+  private static String launcher() {
+    try {
+      Path code = Path.of(QuickstartCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (code.toString().endsWith(".jar")) {
+        return "java -jar " + code;
+      }
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      // not started from a jar file (an IDE, the tests): the generic form below
+    }
+    return "java -jar edge-proxy.jar";
   }
 
   private static String resource(String name) throws IOException {

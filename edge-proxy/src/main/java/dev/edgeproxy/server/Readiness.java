@@ -18,6 +18,12 @@ import java.util.Set;
 final class Readiness {
   private Readiness() {}
 
+  /** The running server's reasons, as {@code /readyz} and the health listener answer them. */
+  static List<String> reasons(AdminContext context) {
+    return reasons(
+        context.serverReadiness().get(), context.routing().get(), context.allowList().current());
+  }
+
   static List<String> reasons(
       List<String> serverReasons, Routing routing, AllowListSnapshot snapshot) {
     Set<String> reasons = new LinkedHashSet<>(serverReasons);

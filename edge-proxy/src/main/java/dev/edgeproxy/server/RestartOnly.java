@@ -13,6 +13,7 @@ final class RestartOnly {
     List<String> parts = new ArrayList<>();
     check(parts, "node.name", before.node(), after.node());
     check(parts, "listeners.admin", before.listeners().admin(), after.listeners().admin());
+    check(parts, "listeners.health", before.listeners().health(), after.listeners().health());
     check(parts, "limits", before.limits(), after.limits());
     check(parts, "accessLog", before.accessLog(), after.accessLog());
     check(parts, "allowlist.stateFile", before.allowlist().stateFile(), after.allowlist().stateFile());

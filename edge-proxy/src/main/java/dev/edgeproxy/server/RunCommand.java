@@ -12,6 +12,9 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "run",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    header = "Runs the proxy until SIGTERM or SIGINT; SIGHUP reloads.",
     description = {
       "Runs the proxy until SIGTERM or SIGINT, then drains open connections (exit 0).",
       "SIGHUP reloads the configuration and re-reads every allow-list source."

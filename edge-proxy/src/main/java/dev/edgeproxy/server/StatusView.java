@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The JSON documents of {@code /status} and {@code /allowlist}, as ordered maps (keys exactly as
@@ -109,18 +110,37 @@ final class StatusView {
   }
 
   /**
-   * {@code /allowlist}: {@code version, entries[{pattern, sources[{source, ref}]}], denied[same
-   * shape], heldBack} where heldBack is null or {@code {added:[entry], removed:[entry]}}.
+   * {@code /allowlist}: {@code version, entries[{pattern, sources[{source, ref}], denied}],
+   * denied[{pattern, sources}], heldBack} where heldBack is null or {@code {added:[entry],
+   * removed:[entry]}}. {@code entries} holds the effective entries ({@code denied: false}) and, in
+   * pattern order among them, the allow entries a deny overrides ({@code denied: true}, with the
+   * deny entry's pattern and provenance in {@code deniedBy}).
    */
   static Map<String, Object> allowList(AllowListRegistry registry) {
     AllowListSnapshot snap = registry.current();
     Optional<AllowListDiff> held = registry.heldBack();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("version", snap.version());
-    out.put("entries", entries(snap.entries()));
+    out.put("entries", entriesWithOverridden(snap));
     out.put("denied", entries(snap.denied()));
     out.put("heldBack", held.map(StatusView::diff).orElse(null));
     return out;
+  }
+
+  private static List<Map<String, Object>> entriesWithOverridden(AllowListSnapshot snap) {
+    TreeMap<HostPattern, Map<String, Object>> all = new TreeMap<>();
+    snap.entries().forEach((pattern, provenance) -> {
+      Map<String, Object> m = entry(pattern, provenance);
+      m.put("denied", false);
+      all.put(pattern, m);
+    });
+    for (EntryLookup.Overridden o : EntryLookup.overridden(snap)) {
+      Map<String, Object> m = entry(o.pattern(), o.allowedBy());
+      m.put("denied", true);
+      m.put("deniedBy", entry(o.deniedPattern(), o.deniedBy()));
+      all.put(o.pattern(), m);
+    }
+    return new ArrayList<>(all.values());
   }
 
   private static Map<String, Object> diff(AllowListDiff d) {

@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "sync",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    header = "Asks every allow-list source once and shows what would change.",
     description = {
       "Asks every allow-list source once and prints what would change against the saved snapshot",
       "(hosts added and removed, with provenance), without applying or saving anything.",

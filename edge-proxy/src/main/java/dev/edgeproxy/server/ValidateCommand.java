@@ -10,6 +10,9 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "validate",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    header = "Checks the configuration and its local allow-list file.",
     description = {
       "Loads and checks the configuration and every local allow-list file it names.",
       "Prints OK and exits 0, or prints FILE:LINE:COLUMN: message for each problem and exits 1."

@@ -73,9 +73,12 @@ class AdminAccessTest {
       var sync = fx.post("/sync", new byte[0], "Authorization", "Bearer anything");
       assertThat(sync.statusCode()).isEqualTo(403);
       assertThat(sync.body()).contains("syncToken is not set");
+      // without a git source a webhook is refused as unsigned, not as an unknown path (issue 12)
       var hook = fx.post("/hooks/git", new byte[0], "X-Gitlab-Token", "x");
-      assertThat(hook.statusCode()).isEqualTo(404);
-      assertThat(hook.body()).contains("no git source");
+      assertThat(hook.statusCode()).isEqualTo(401);
+      assertThat(hook.body()).doesNotContain("git source");
+      assertThat(fx.post("/hooks/git", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)).statusCode())
+          .as("no signature header at all").isEqualTo(401);
       assertThat(fx.get("/readyz").statusCode()).isEqualTo(200);
       var status = fx.json("/status");
       assertThat(status.at("/sources/file/records").asInt()).isEqualTo(1);

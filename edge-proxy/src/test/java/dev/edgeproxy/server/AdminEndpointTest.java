@@ -33,8 +33,10 @@ class AdminEndpointTest {
       allow:
         - a.example.com
         - "*.apps.example.com"
+        - x.internal.example.com
       deny:
         - admin.example.com
+        - "*.internal.example.com"
       routes:
         - hosts: ["photos.example.com"]
           backend: web
@@ -131,7 +133,7 @@ class AdminEndpointTest {
     assertThat(file.path("lastSuccess").asText()).isNotEmpty();
     assertThat(file.has("lastError")).isTrue();
     assertThat(file.path("lastError").isNull()).isTrue();
-    assertThat(file.path("records").asInt()).isEqualTo(2);
+    assertThat(file.path("records").asInt()).isEqualTo(3);
     JsonNode git = s.at("/sources/git");
     assertThat(git.path("commit").asText()).matches("[0-9a-f]{40}");
     assertThat(git.path("lastSuccess").asText()).isNotEmpty();
@@ -159,6 +161,20 @@ class AdminEndpointTest {
     assertThat(denied.at("/sources/0/source").asText()).isEqualTo("file");
     assertThat(a.has("heldBack")).isTrue();
     assertThat(a.path("heldBack").isNull()).isTrue();
+    assertThat(fileEntry.path("denied").asBoolean()).isFalse();
+  }
+
+  @Test
+  void allowListShowsAnEntryADenyOverridesWithBothProvenances() throws Exception {
+    JsonNode a = fx.json("/allowlist");
+    JsonNode shadowed = entry(a.path("entries"), "x.internal.example.com");
+    assertThat(shadowed).as("allowed in the file, overridden by *.internal.example.com").isNotNull();
+    assertThat(shadowed.path("denied").asBoolean()).isTrue();
+    assertThat(shadowed.at("/sources/0/source").asText()).isEqualTo("file");
+    assertThat(shadowed.at("/sources/0/ref").asText()).endsWith("line 4");
+    assertThat(shadowed.at("/deniedBy/pattern").asText()).isEqualTo("*.internal.example.com");
+    assertThat(shadowed.at("/deniedBy/sources/0/source").asText()).isEqualTo("file");
+    assertThat(shadowed.at("/deniedBy/sources/0/ref").asText()).endsWith("line 7");
   }
 
   @Test
@@ -308,7 +324,17 @@ class AdminEndpointTest {
             "jvm_classes_loaded_classes{",
             "system_cpu_count{",
             "process_uptime_seconds{",
-            "netty_allocator_memory_used{",
+            "netty_allocator_memory_used_bytes{",
+            "edge_backend_connect_seconds_bucket{",
+            "edge_ready{",
+            "edge_allowlist_snapshot{",
+            "edge_allowlist_snapshot_age_seconds{",
+            "edge_allowlist_source_failing_seconds{",
+            "edge_allowlist_source_interval_seconds{",
+            "edge_connections_limit{",
+            "edge_config_reloads_total{",
+            "edge_config_last_reload_success_timestamp_seconds{",
+            "edge_config_last_reload_successful{",
             "netty_eventexecutor_tasks_pending{")) {
       if (!text.contains(name)) {
         missing.add(name);
@@ -316,6 +342,14 @@ class AdminEndpointTest {
     }
     assertThat(missing).as("metric names missing from /metrics").isEmpty();
     assertThat(text).contains("# TYPE edge_clienthello_seconds histogram");
+    assertThat(text).contains("# TYPE edge_backend_connect_seconds histogram");
+    assertThat(text).doesNotContain("netty_allocator_memory_used{");
+    assertThat(line(text, "edge_ready{")).endsWith(" 1.0");
+    assertThat(line(text, "edge_allowlist_snapshot{"))
+        .contains("version=\"" + fx.json("/status").at("/snapshot/version").asText() + "\"")
+        .endsWith(" 1.0");
+    assertThat(line(text, "edge_allowlist_source_interval_seconds{", "source=\"git\"")).endsWith(" 3600.0");
+    assertThat(line(text, "edge_allowlist_source_failing_seconds{", "source=\"git\"")).endsWith(" 0.0");
     assertThat(line(text, "edge_connections_total{"))
         .contains("listener=\"tls\"")
         .contains("outcome=")
@@ -335,7 +369,11 @@ class AdminEndpointTest {
   }
 
   private static String line(String text, String prefix) {
-    return text.lines().filter(l -> l.startsWith(prefix)).findFirst().orElse("");
+    return line(text, prefix, "");
+  }
+
+  private static String line(String text, String prefix, String containing) {
+    return text.lines().filter(l -> l.startsWith(prefix) && l.contains(containing)).findFirst().orElse("");
   }
 
   private static JsonNode entry(JsonNode entries, String pattern) {

@@ -43,6 +43,19 @@ class CliE2eTest {
   }
 
   @Test
+  void everyCommandAnswersHelpAndTheVersionNamesTheCommit() {
+    for (String command : List.of("run", "quickstart", "validate", "check", "sync")) {
+      Exec.Result help = EdgeProxyProcess.cli(CLI_TIMEOUT, command, "--help");
+      assertThat(help.exitCode()).as(help.describe()).isZero();
+      assertThat(help.stdout()).as(help.describe()).contains("Usage: edge-proxy " + command);
+    }
+    Exec.Result version = EdgeProxyProcess.cli(CLI_TIMEOUT, "--version");
+    assertThat(version.exitCode()).as(version.describe()).isZero();
+    // built from a git checkout (a fresh clone in CI): the full commit id
+    assertThat(version.stdout()).as(version.describe()).containsPattern("\\(commit [0-9a-f]{40}(-dirty)?\\)");
+  }
+
+  @Test
   void validateAcceptsAGoodConfig() {
     Path dir = EdgeProxyProcess.writeFiles(config());
 
@@ -127,8 +140,10 @@ class CliE2eTest {
     assertThat(allowed.stdout()).as(allowed.describe())
         .contains("allowlist.yaml line " + lineOf(allowList, "www.example.test")).contains("nginx");
     assertThat(wildcard.exitCode()).as(wildcard.describe()).isZero();
+    // the entry as written, then where it is
     assertThat(wildcard.stdout()).as(wildcard.describe())
-        .contains("allowlist.yaml line " + lineOf(allowList, "*.apps.example.test"));
+        .containsPattern("allowed by \\*\\.apps\\.example\\.test \\(file \\S*allowlist\\.yaml line "
+            + lineOf(allowList, "*.apps.example.test") + "\\)");
     assertThat(denied.exitCode()).as(denied.describe()).isEqualTo(3);
     assertThat(denied.stdout()).as(denied.describe()).containsIgnoringCase("den");
     assertThat(unknown.exitCode()).as(unknown.describe()).isEqualTo(3);

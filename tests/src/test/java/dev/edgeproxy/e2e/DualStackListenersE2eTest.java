@@ -86,7 +86,8 @@ class DualStackListenersE2eTest {
         listeners
             .replace(":443\"", ":" + tls + "\"")
             .replace("0.0.0.0:80\"", "0.0.0.0:" + http + "\"")
-            .replace(":9901\"", ":" + admin + "\"");
+            .replace(":9901\"", ":" + admin + "\"")
+            .replace(":9902\"", ":" + Ports.free() + "\"");
     return "node:\n  name: dual-stack\n"
         + listeners
         + """

@@ -53,6 +53,68 @@ class QuickstartE2eTest {
     }
   }
 
+  @Test
+  void writesItsConfigIntoDirAndThePrintedCommandsWorkAsPrinted() throws Exception {
+    Tools.require("curl");
+    int tls = Ports.free();
+    int admin = Ports.free();
+    int backend = Ports.free();
+    java.nio.file.Path dir = WorkDirs.create("quickstart-dir").resolve("demo");
+    ChildProcess quickstart = dump.watch(ChildProcess.start("quickstart",
+        EdgeProxyProcess.javaJar(List.of(), "quickstart", "--dir", dir.toString(), "--tls-port", "" + tls,
+            "--admin-port", "" + admin, "--backend-port", "" + backend),
+        dir.getParent()));
+    try {
+      String printed = await("the printed instructions").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+          .until(() -> {
+            assertThat(quickstart.alive()).as("quickstart running").isTrue();
+            return quickstart.stderr();
+          }, text -> text.contains("sync?force=true"));
+      assertThat(dir.resolve("edge-proxy.yaml")).isRegularFile();
+
+      Exec.Result validate = Exec.run(printedCommand(printed, " validate --config ", "java"), Duration.ofSeconds(60));
+      assertThat(validate.exitCode()).as(validate.describe()).isZero();
+      assertThat(validate.stdout().strip()).isEqualTo("OK");
+
+      await("ready").atMost(Duration.ofSeconds(30)).until(() -> curl(List.of("http://127.0.0.1:" + admin + "/readyz")).stdout().equals("200"));
+      // every host removed: more than maxShrink, so the change is held back, as the log says
+      java.nio.file.Files.writeString(dir.resolve("allowlist.yaml"), "allow: []\n");
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      java.net.http.HttpRequest status = java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + admin + "/status")).build();
+      await("change held back").atMost(Duration.ofSeconds(30))
+          .until(() -> !new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(http.send(status, java.net.http.HttpResponse.BodyHandlers.ofString()).body())
+              .at("/snapshot/heldBack").isNull());
+
+      List<String> force = printedCommand(printed, "curl -X POST", "curl");
+      Exec.Result forced = curl(force.subList(1, force.size()));
+      assertThat(forced.stdout()).as(forced.describe()).isEqualTo("202");
+      await("held-back change applied").atMost(Duration.ofSeconds(10))
+          .until(() -> EdgeProxyProcess.cli(Duration.ofSeconds(60), "check", "--config",
+              dir.resolve("edge-proxy.yaml").toString(), "demo.localhost").exitCode() == 3);
+    } finally {
+      int exit = quickstart.terminate(Duration.ofSeconds(30));
+      assertThat(exit).as("quickstart exit status after SIGTERM\n%s", quickstart.diagnostics()).isZero();
+    }
+  }
+
+  /** The words of the printed line containing {@code marker}, from {@code start} on. */
+  private static List<String> printedCommand(String output, String marker, String start) {
+    for (String line : output.split("\n")) {
+      if (line.contains(marker)) {
+        return shellWords(line.substring(line.indexOf(start)));
+      }
+    }
+    throw new AssertionError("no line with " + marker + " in\n" + output);
+  }
+
+  private static Exec.Result curl(List<String> args) {
+    List<String> command = new ArrayList<>(List.of(Tools.path("curl"), "-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}"));
+    command.addAll(args);
+    return Exec.run(command, Duration.ofSeconds(20));
+  }
+
   /** The first line holding a {@code curl ... --resolve ...} command, split like a shell would (no comment). */
   static Optional<List<String>> firstCurlCommand(String output) {
     for (String line : output.split("\n")) {
