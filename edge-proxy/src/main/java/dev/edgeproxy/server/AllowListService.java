@@ -65,12 +65,7 @@ final class AllowListService implements AutoCloseable {
     this.restoredFromState = registry.isReady();
     this.meters = new AllowListMeters(meterRegistry, registry);
     this.tasks =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "allowlist-tasks");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("allowlist-tasks"));
     this.scheduler = new SourceScheduler(config.allowlist().sourceTimeout());
     this.sources = new SourceSet(scheduler, this::sink, meters::source);
     registry.addListener(this::onChange);

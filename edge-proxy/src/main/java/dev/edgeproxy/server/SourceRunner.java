@@ -71,12 +71,7 @@ final class SourceRunner {
     this.watchdog = watchdog;
     this.clock = clock;
     this.worker =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "allowlist-" + source.name());
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadExecutor(DaemonThreads.named("allowlist-" + source.name()));
   }
 
   AllowListSource source() {

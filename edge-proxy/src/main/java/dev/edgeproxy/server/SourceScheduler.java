@@ -81,12 +81,7 @@ final class SourceScheduler implements AutoCloseable {
     this.scheduler = new StdSchedulerFactory(p).getScheduler();
     scheduler.setJobFactory(jobFactory());
     this.watchdog =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "allowlist-deadlines");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("allowlist-deadlines"));
   }
 
   /**

@@ -77,12 +77,7 @@ final class SyncCommand implements Callable<Integer> {
     List<SourceList> lists = new ArrayList<>();
     boolean failed = false;
     ExecutorService fetcher =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "sync-fetch");
-              t.setDaemon(true); // a fetch that ignores its interrupt must not keep the JVM alive
-              return t;
-            });
+        Executors.newCachedThreadPool(DaemonThreads.named("sync-fetch"));
     try {
       loaded.allowlist().file().ifPresent(f -> sources.add(new FileAllowListSource(f.path())));
       sources.addAll(Sources.remote(loaded, Optional.of(gitCache)));
