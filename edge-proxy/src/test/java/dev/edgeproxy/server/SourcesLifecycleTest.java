@@ -156,14 +156,14 @@ class SourcesLifecycleTest {
           configFile,
           config(
               fx,
-              "readinessTimeout: 3s\nfile: {path: \"" + list + "\"}\ngit:\n  url: \""
+              "readinessTimeout: 10s\nfile: {path: \"" + list + "\"}\ngit:\n  url: \""
                   + dir.resolve("no-such-repo.git").toUri() + "\"\n  cacheDir: \"" + dir.resolve("cache") + "\""));
       fx.startFromFile(configFile);
       await().atMost(Duration.ofSeconds(15)).until(() -> !fx.json("/status").at("/sources/git/lastError").isNull());
       HttpResponse<String> waiting = fx.get("/readyz");
       assertThat(waiting.statusCode()).as("a failed first attempt is not an answer").isEqualTo(503);
       assertThat(waiting.body()).contains("waiting for a good answer from allow-list source(s) [git]");
-      await().atMost(Duration.ofSeconds(15)).until(() -> fx.get("/readyz").statusCode() == 200);
+      await().atMost(Duration.ofSeconds(30)).until(() -> fx.get("/readyz").statusCode() == 200);
       assertThat(patterns(fx)).containsExactly("a.example.com");
     }
   }
@@ -188,6 +188,30 @@ class SourcesLifecycleTest {
           config(fx, "stateFile: \"" + state + "\"\nmaxShrink: 50%\nfile: {path: \"" + list + "\"}"));
       fx.startFromFile(configFile);
       assertThat(patterns(fx)).containsExactly("kept.example.com");
+    }
+  }
+
+  @Test
+  void aReloadThatChangesTheGitSourceRebuildsItWithoutAGap() throws Exception {
+    AdminFixture.GitRepo first = AdminFixture.GitRepo.create(Files.createDirectory(dir.resolve("one")), "allow: [one.example.com]\n");
+    AdminFixture.GitRepo second = AdminFixture.GitRepo.create(Files.createDirectory(dir.resolve("two")), "allow: [two.example.com]\n");
+    Path configFile = dir.resolve("edge-proxy.yaml");
+    try (AdminFixture fx = new AdminFixture()) {
+      String git = "maxShrink: 100%%\ngit:\n  url: \"%s\"\n  interval: 1h\n  cacheDir: \"%s\"";
+      Files.writeString(configFile, config(fx, git.formatted(first.url(), dir.resolve("cache-one"))));
+      fx.startFromFile(configFile);
+      await().atMost(Duration.ofSeconds(30)).until(() -> patterns(fx).equals(List.of("one.example.com")));
+
+      // the same settings: nothing rebuilt
+      assertThat(fx.server().reload()).isTrue();
+      assertThat(fx.json("/status").at("/lastSourceReload").isNull()).isTrue();
+
+      Files.writeString(configFile, config(fx, git.formatted(second.url(), dir.resolve("cache-two"))));
+      assertThat(fx.server().reload()).isTrue();
+      assertThat(fx.json("/status").at("/lastSourceReload/changes/git").asText()).isEqualTo("changed");
+      // until the new source answers, the old list serves; then the new one replaces it
+      await().atMost(Duration.ofSeconds(30)).until(() -> patterns(fx).equals(List.of("two.example.com")));
+      assertThat(fx.json("/status").at("/sources/git/commit").asText()).isEqualTo(second.head());
     }
   }
 }
