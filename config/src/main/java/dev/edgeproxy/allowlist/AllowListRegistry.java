@@ -53,8 +53,9 @@ public final class AllowListRegistry {
   private final AtomicReference<AllowListSnapshot> current;
   private final CompletableFuture<AllowListSnapshot> ready = new CompletableFuture<>();
   private final List<Consumer<SnapshotChange>> listeners = new CopyOnWriteArrayList<>();
-  private final Optional<Path> stateFile;
+  private final Optional<StateFile> stateFile;
   private final Clock clock;
+  private final ShrinkGuard shrinkGuard = new ShrinkGuard();
 
   // guarded by lock
   private List<SourceRoute> configRoutes;
@@ -63,7 +64,7 @@ public final class AllowListRegistry {
   private final java.util.Set<String> heldRemovals = new java.util.TreeSet<>();
   private final Map<String, SourceStatus> status = new TreeMap<>();
   private Optional<String> restoreProblem = Optional.empty();
-  private volatile Optional<String> lastSaveError = Optional.empty();
+  private Optional<Instant> restoredSavedAt = Optional.empty();
 
   /**
    * A registry that starts empty (not ready).
@@ -79,10 +80,20 @@ public final class AllowListRegistry {
 
   AllowListRegistry(
       List<SourceRoute> configRoutes, double maxShrink, Optional<Path> stateFile, Clock clock) {
+    this(configRoutes, maxShrink, stateFile, clock, SnapshotStore::save);
+  }
+
+  AllowListRegistry(
+      List<SourceRoute> configRoutes,
+      double maxShrink,
+      Optional<Path> stateFile,
+      Clock clock,
+      StateFile.Writer writer) {
     checkShare(maxShrink);
     this.configRoutes = List.copyOf(configRoutes);
     this.maxShrink = maxShrink;
-    this.stateFile = Objects.requireNonNull(stateFile, "stateFile");
+    this.stateFile =
+        Objects.requireNonNull(stateFile, "stateFile").map(f -> new StateFile(f, writer, clock));
     this.clock = clock;
     this.current = new AtomicReference<>(AllowListSnapshot.build(this.configRoutes, Map.of()));
   }
@@ -111,6 +122,8 @@ public final class AllowListRegistry {
                   AllowListSnapshot snap =
                       AllowListSnapshot.build(registry.configRoutes, saved.sources());
                   registry.current.set(snap);
+                  registry.restoredSavedAt = loaded.savedAt();
+                  registry.shrinkGuard.served(clock.instant(), snap.hostCount());
                   log.info(
                       "allow-list restored from {} (saved {}): version {}, {} hosts",
                       stateFile.get(),
@@ -150,9 +163,21 @@ public final class AllowListRegistry {
     }
   }
 
-  /** The error of the last failed save of the state file, cleared by a successful save. */
-  public Optional<String> lastSaveError() {
-    return lastSaveError;
+  /** When the restored state file was saved, if the snapshot came from one. */
+  public Optional<Instant> restoredSavedAt() {
+    synchronized (lock) {
+      return restoredSavedAt;
+    }
+  }
+
+  /** Why the served snapshot is not in the state file, until a save (or retry) succeeds. */
+  public Optional<StateSaveFailure> saveFailure() {
+    return stateFile.flatMap(StateFile::failure);
+  }
+
+  /** Saves the served snapshot again if its last save failed; true when nothing is unsaved. */
+  public boolean retrySave() {
+    return stateFile.map(StateFile::retry).orElse(true);
   }
 
   /** Calls {@code listener} after every swap, on the thread that made it. Keep it quick. */
@@ -168,19 +193,21 @@ public final class AllowListRegistry {
   public UpdateOutcome update(SourceList list) {
     Objects.requireNonNull(list, "list");
     synchronized (lock) {
+      heldRemovals.remove(list.source());
       Instant now = clock.instant();
-      status.put(
-          list.source(), new SourceStatus(now, now, null, list.revision(), list.allow().size()));
       AllowListSnapshot before = current.get();
       SourceList previous = before.sources().get(list.source());
       if (list.equals(previous)) {
+        status.put(list.source(), SourceStatus.succeeded(now, list));
         held.remove(list.source());
         ready.complete(before);
         return UpdateOutcome.UNCHANGED;
       }
       AllowListSnapshot candidate = before.with(list);
       AllowListDiff diff = AllowListDiff.between(before, candidate);
-      if (tooMuchRemoved(before, diff)) {
+      if (shrinkGuard.tooMuchRemoved(before, candidate, diff, maxShrink, now)) {
+        // not a success: the source's list is not what the node serves (staleness alerts fire)
+        status.put(list.source(), SourceStatus.heldBack(status.get(list.source()), now, previous));
         boolean alreadyHeld = list.equals(held.put(list.source(), list));
         if (!alreadyHeld) {
           log.warn(
@@ -196,9 +223,27 @@ public final class AllowListRegistry {
         ready.complete(before);
         return UpdateOutcome.HELD_BACK;
       }
+      status.put(list.source(), SourceStatus.succeeded(now, list));
       held.remove(list.source());
       swap(before, candidate, diff, list.source() + " " + list.revision());
       return UpdateOutcome.APPLIED;
+    }
+  }
+
+  /**
+   * Drops every source whose list is served but that is no longer configured (at start, after
+   * restoring the state file, and on reload). Each removal is a normal change: logged as a diff and
+   * subject to {@code maxShrink}, so a large one is held back (visibly) until forced.
+   */
+  public void retainSources(Collection<String> configured) {
+    synchronized (lock) {
+      for (String name : List.copyOf(current.get().sources().keySet())) {
+        if (!configured.contains(name)) {
+          removeSource(name);
+        }
+      }
+      held.keySet().removeIf(name -> !configured.contains(name));
+      status.keySet().removeIf(name -> !configured.contains(name));
     }
   }
 
@@ -218,7 +263,7 @@ public final class AllowListRegistry {
       next.remove(source);
       AllowListSnapshot candidate = AllowListSnapshot.build(configRoutes, next);
       AllowListDiff diff = AllowListDiff.between(before, candidate);
-      if (tooMuchRemoved(before, diff)) {
+      if (shrinkGuard.tooMuchRemoved(before, candidate, diff, maxShrink, clock.instant())) {
         heldRemovals.add(source);
         log.warn(
             "removing allow-list source {} held back: it removes {} of {} hosts",
@@ -255,14 +300,7 @@ public final class AllowListRegistry {
       SourceStatus old = status.get(source);
       Instant now = clock.instant();
       SourceList last = current.get().sources().get(source);
-      status.put(
-          source,
-          new SourceStatus(
-              old == null ? null : old.lastSuccess(),
-              now,
-              error,
-              last == null ? null : last.revision(),
-              last == null ? 0 : last.allow().size()));
+      status.put(source, SourceStatus.failed(old, now, error, last));
       if (old == null || !Objects.equals(old.lastError(), error)) {
         log.warn("allow-list source {} failed, keeping its previous list: {}", source, error);
       } else {
@@ -304,9 +342,12 @@ public final class AllowListRegistry {
       List<String> names = new java.util.ArrayList<>(held.keySet());
       names.addAll(heldRemovals);
       String what = "forced " + String.join(", ", names);
+      Instant now = clock.instant();
+      held.forEach((name, list) -> status.put(name, SourceStatus.succeeded(now, list)));
       held.clear();
       heldRemovals.clear();
       swap(before, candidate, AllowListDiff.between(before, candidate), what);
+      shrinkGuard.confirmed(now, candidate.hostCount());
       return true;
     }
   }
@@ -329,14 +370,10 @@ public final class AllowListRegistry {
     return AllowListSnapshot.build(configRoutes, next);
   }
 
-  private boolean tooMuchRemoved(AllowListSnapshot before, AllowListDiff diff) {
-    int total = before.hostCount();
-    return total > 0 && (double) diff.removed().size() / total > maxShrink;
-  }
-
   private void swap(
       AllowListSnapshot before, AllowListSnapshot after, AllowListDiff diff, String cause) {
     current.set(after);
+    shrinkGuard.served(clock.instant(), after.hostCount());
     if (diff.isEmpty()) {
       log.info(
           "allow-list {} -> {} ({}): no host added or removed, {} hosts",
@@ -356,7 +393,7 @@ public final class AllowListRegistry {
           summary(diff.added()),
           summary(diff.removed()));
     }
-    stateFile.ifPresent(file -> save(after, file));
+    stateFile.ifPresent(file -> file.save(after));
     ready.complete(after);
     SnapshotChange change = new SnapshotChange(before, after, diff);
     for (Consumer<SnapshotChange> l : listeners) {
@@ -365,16 +402,6 @@ public final class AllowListRegistry {
       } catch (RuntimeException e) {
         log.error("allow-list listener failed", e);
       }
-    }
-  }
-
-  private void save(AllowListSnapshot snapshot, Path file) {
-    try {
-      SnapshotStore.save(snapshot, file, clock);
-      lastSaveError = Optional.empty();
-    } catch (IOException | RuntimeException e) {
-      lastSaveError = Optional.of(e.toString());
-      log.error("cannot save allow-list state to {}: {}", file, e.toString());
     }
   }
 

@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -37,6 +36,13 @@ import org.slf4j.LoggerFactory;
 public final class SnapshotStore {
   private static final Logger log = LoggerFactory.getLogger(SnapshotStore.class);
   private static final int FORMAT = 1;
+
+  /**
+   * The largest state file loaded (32 MiB, several times what the bounded sources can produce). A
+   * larger file, a FIFO or a device is ignored with a clear problem; the node then starts without
+   * it, as on a first start.
+   */
+  public static final long MAX_BYTES = 32L * 1024 * 1024;
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -103,11 +109,12 @@ public final class SnapshotStore {
   public static LoadResult load(Path file) {
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      return new LoadResult(Optional.empty(), Optional.empty(), Optional.empty());
-    } catch (IOException e) {
-      return problem(file, "cannot read: " + e);
+      bytes = BoundedFile.read(file, MAX_BYTES, "state file");
+    } catch (BoundedFile.Problem e) {
+      if (e.missing()) {
+        return new LoadResult(Optional.empty(), Optional.empty(), Optional.empty());
+      }
+      return problem(file, e.getMessage());
     }
     try {
       JsonNode root = JSON.readTree(bytes);

@@ -21,6 +21,10 @@ import java.util.Optional;
  * @param file the local allow-list file, if any
  * @param git the Git source, if any
  * @param route53 the Route53 source, if any
+ * @param sourceTimeout the longest one run of a source may take (fetch and parse, retries
+ *     included); past it the run is interrupted and counts as failed; default 2m
+ * @param readinessTimeout how long a node without a usable state file waits for a good answer from
+ *     every source before it becomes ready with what it has; default 5m
  */
 public record AllowListConfig(
     Optional<Path> stateFile,
@@ -29,8 +33,12 @@ public record AllowListConfig(
     Optional<Duration> closeRevokedAfter,
     Optional<FileSourceConfig> file,
     Optional<GitSourceConfig> git,
-    Optional<Route53SourceConfig> route53) {
+    Optional<Route53SourceConfig> route53,
+    Duration sourceTimeout,
+    Duration readinessTimeout) {
   public static final double DEFAULT_MAX_SHRINK = 0.5;
+  public static final Duration DEFAULT_SOURCE_TIMEOUT = Duration.ofMinutes(2);
+  public static final Duration DEFAULT_READINESS_TIMEOUT = Duration.ofMinutes(5);
   /** Default {@code interval} of the Git and Route53 sources when neither interval nor cron is set. */
   public static final Duration DEFAULT_SOURCE_INTERVAL = Duration.ofMinutes(5);
 
@@ -42,7 +50,9 @@ public record AllowListConfig(
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
-          Optional.empty());
+          Optional.empty(),
+          DEFAULT_SOURCE_TIMEOUT,
+          DEFAULT_READINESS_TIMEOUT);
 
   public AllowListConfig {
     Objects.requireNonNull(stateFile, "stateFile");
@@ -53,6 +63,8 @@ public record AllowListConfig(
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(git, "git");
     Objects.requireNonNull(route53, "route53");
+    Objects.requireNonNull(sourceTimeout, "sourceTimeout");
+    Objects.requireNonNull(readinessTimeout, "readinessTimeout");
   }
 
   /**

@@ -17,10 +17,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,7 +82,8 @@ public final class ConfigLoader {
   private static final Set<String> ROUTE = Set.of("hosts", "backend");
   private static final Set<String> ALLOWLIST =
       Set.of(
-          "stateFile", "maxShrink", "enforce", "closeRevokedAfter", "file", "git", "route53");
+          "stateFile", "maxShrink", "enforce", "closeRevokedAfter", "file", "git", "route53",
+          "sourceTimeout", "readinessTimeout");
   private static final Set<String> FILE = Set.of("path");
   private static final Set<String> GIT =
       Set.of(
@@ -98,6 +96,9 @@ public final class ConfigLoader {
           "maxConnections", "maxConnectionsPerIp", "idleTimeout", "drainTimeout",
           "ipv6PrefixLength");
   private static final Set<String> ACCESS_LOG = Set.of("format", "path");
+
+  /** The largest configuration file read (1 MiB). */
+  public static final long MAX_CONFIG_BYTES = 1024 * 1024;
 
   private ConfigLoader() {}
 
@@ -127,12 +128,11 @@ public final class ConfigLoader {
     String label = file.toString();
     String text;
     try {
-      byte[] bytes = Files.readAllBytes(file);
-      text = new String(bytes, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new ConfigException(List.of(new ConfigProblem(label, 1, 1, "file does not exist")));
-    } catch (IOException e) {
-      throw new ConfigException(List.of(new ConfigProblem(label, 1, 1, "cannot read: " + e)));
+      // as bounded and strict as the allow-list file: validate and run read it the same way
+      text = dev.edgeproxy.allowlist.BoundedFile.readUtf8(file, MAX_CONFIG_BYTES, "configuration file");
+    } catch (dev.edgeproxy.allowlist.BoundedFile.Problem e) {
+      throw new ConfigException(
+          List.of(new ConfigProblem(label, 1, 1, e.missing() ? "file does not exist" : e.getMessage())));
     }
     Path base = file.toAbsolutePath().getParent();
     return parse(text, label, env, base);
@@ -1010,7 +1010,9 @@ public final class ConfigLoader {
           closeRevokedAfter,
           file,
           git(a),
-          route53(a));
+          route53(a),
+          positiveDuration(a, "sourceTimeout", AllowListConfig.DEFAULT_SOURCE_TIMEOUT),
+          positiveDuration(a, "readinessTimeout", AllowListConfig.DEFAULT_READINESS_TIMEOUT));
     }
 
     /** interval/cron pair: exactly one present; interval 5m when neither is written. */
@@ -1026,7 +1028,13 @@ public final class ConfigLoader {
               "cron '" + c.text + "' has " + fields.length
                   + " fields; Quartz needs 6 or 7 (sec min hour day month weekday [year])");
         } else {
-          cron = Optional.of(c.text.strip());
+          // Quartz's own parser, so that validate refuses what run would refuse
+          Optional<String> refused = CronCheck.problem(c.text.strip());
+          if (refused.isPresent()) {
+            problem(c.node, c.path, "cron '" + c.text.strip() + "': " + refused.get());
+          } else {
+            cron = Optional.of(c.text.strip());
+          }
         }
       }
       Val i = val(m, "interval");

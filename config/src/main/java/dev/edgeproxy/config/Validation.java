@@ -2,10 +2,8 @@ package dev.edgeproxy.config;
 
 import dev.edgeproxy.allowlist.AllowListFileParser;
 import dev.edgeproxy.allowlist.AllowListFormatException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.edgeproxy.allowlist.BoundedFile;
+import dev.edgeproxy.allowlist.FileAllowListSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,22 +39,16 @@ public final class Validation {
               Path path = f.path();
               String text;
               try {
-                text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
-              } catch (NoSuchFileException e) {
+                // exactly as the running file source reads it: bounded, regular file, strict UTF-8
+                text = BoundedFile.readUtf8(path, FileAllowListSource.MAX_BYTES, "allow-list file");
+              } catch (BoundedFile.Problem e) {
                 problems.add(
                     new ConfigProblem(
                         configFile.toString(),
                         located.allowListFileLine(),
                         located.allowListFileColumn(),
-                        "allowlist.file.path: " + path + " does not exist"));
-                return;
-              } catch (IOException e) {
-                problems.add(
-                    new ConfigProblem(
-                        configFile.toString(),
-                        located.allowListFileLine(),
-                        located.allowListFileColumn(),
-                        "allowlist.file.path: cannot read " + path + ": " + e));
+                        "allowlist.file.path: "
+                            + (e.missing() ? path + " does not exist" : e.getMessage())));
                 return;
               }
               try {

@@ -35,8 +35,23 @@ import org.yaml.snakeyaml.events.NodeEvent;
  * and a configuration that repeats itself by reference is one a reviewer cannot read line by line.
  */
 public final class YamlTree {
-  private static final YAMLFactory FACTORY =
-      YAMLFactory.builder().enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
+  /**
+   * SnakeYAML refuses documents over 3 Mi code points by default, which made allow-list files
+   * between 3 and 4 MiB fail although their byte bound (4 MiB) allows them. Callers bound bytes
+   * before parsing; this only has to let such a file through.
+   */
+  private static final int MAX_CODE_POINTS = 4 * 1024 * 1024 + 1;
+
+  private static final YAMLFactory FACTORY = factory();
+
+  private static YAMLFactory factory() {
+    org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
+    options.setCodePointLimit(MAX_CODE_POINTS);
+    return YAMLFactory.builder()
+        .loaderOptions(options)
+        .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+        .build();
+  }
 
   private YamlTree() {}
 
@@ -271,7 +286,7 @@ public final class YamlTree {
    */
   private static void refuseReferences(String yaml) throws SyntaxException {
     LoaderOptions options = new LoaderOptions();
-    options.setCodePointLimit(Integer.MAX_VALUE); // sizes are bounded by the callers, in bytes
+    options.setCodePointLimit(MAX_CODE_POINTS);
     try {
       for (Event event : new Yaml(options).parse(new StringReader(yaml))) {
         if (event instanceof NodeEvent node && node.getAnchor() != null) {

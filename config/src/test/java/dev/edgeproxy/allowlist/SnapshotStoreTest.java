@@ -103,6 +103,6 @@ class SnapshotStoreTest {
   void directoryInsteadOfFileIsAProblem(@TempDir Path dir) {
     SnapshotStore.LoadResult r = SnapshotStore.load(dir);
     assertThat(r.snapshot()).isEmpty();
-    assertThat(r.problem()).get().asString().contains("cannot read");
+    assertThat(r.problem()).get().asString().contains("not a regular file");
   }
 }

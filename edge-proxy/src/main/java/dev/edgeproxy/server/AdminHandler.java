@@ -209,8 +209,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             context.serverReadiness().get(),
             context.routing().get(),
             context.allowList().current());
+    // a failed state-file save does not stop serving, but readiness says it (issue: disk full)
+    String saveWarning =
+        context.allowList().registry().saveFailure()
+            .map(f -> "warning: allow-list state file not saved since " + f.since() + " (" + f.error() + "); retrying\n")
+            .orElse("");
     return reasons.isEmpty()
-        ? AdminReply.text(HttpResponseStatus.OK, "ready\n")
+        ? AdminReply.text(HttpResponseStatus.OK, "ready\n" + saveWarning)
         : AdminReply.json(HttpResponseStatus.SERVICE_UNAVAILABLE, reasons);
   }
 

@@ -7,26 +7,17 @@ import dev.edgeproxy.allowlist.FileAllowListSource;
 import dev.edgeproxy.allowlist.HostName;
 import dev.edgeproxy.allowlist.HostPattern;
 import dev.edgeproxy.allowlist.SnapshotChange;
-import dev.edgeproxy.allowlist.SourceException;
 import dev.edgeproxy.allowlist.SourceList;
 import dev.edgeproxy.allowlist.SourceStatus;
 import dev.edgeproxy.config.EdgeProxyConfig;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -36,86 +27,95 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns the allow-list at run time: the registry (restored from the state file), the sources that
- * feed it, and what follows a change (metrics, closing revoked connections).
+ * feed it (through {@link SourceScheduler}: one run in flight per source, each within {@code
+ * allowlist.sourceTimeout}), and what follows a change (metrics, closing revoked connections).
  *
  * <p>The local file is watched by polling its modification time and size once a second, which
  * works on every file system (inotify misses edits through bind mounts and editors that replace
- * the file). Git and Route53 run as Quartz jobs.
+ * the file). Git and Route53 run on their schedules. A reload rebuilds the sources whose settings
+ * changed ({@link SourceSet}); the snapshot keeps serving their last lists until they answer.
  */
 final class AllowListService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AllowListService.class);
   private static final long FILE_POLL_MILLIS = 1000;
+  private static final long SAVE_RETRY_MILLIS = 10_000;
+  /** How long shutdown waits for runs in flight before leaving them behind. */
+  private static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
 
   private volatile EdgeProxyConfig config;
   private final ServerEvents events;
-  private final MeterRegistry meters;
   private final AllowListRegistry registry;
+  private final AllowListMeters meters;
   private final ScheduledExecutorService tasks;
-  private final Map<String, AllowListSource> sources = new LinkedHashMap<>();
-  private final Map<String, Counter> syncCounters = new ConcurrentHashMap<>();
   private final SourceScheduler scheduler;
-  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final SourceSet sources;
   private final boolean restoredFromState;
-  private Object lastFileStamp;
+  private final CountDownLatch firstFileRun = new CountDownLatch(1);
+  private final Instant startedAt = Instant.now();
+  private volatile boolean readinessBoundLogged;
 
-  AllowListService(EdgeProxyConfig config, ServerEvents events, MeterRegistry meters)
+  AllowListService(EdgeProxyConfig config, ServerEvents events, MeterRegistry meterRegistry)
       throws SchedulerException {
     this.config = config;
     this.events = events;
-    this.meters = meters;
     this.registry =
         AllowListRegistry.restore(
             ConfigRoutes.of(config), config.allowlist().maxShrink(), config.allowlist().stateFile());
     registry.restoreProblem().ifPresent(p -> log.warn("allow-list state file ignored: {}", p));
     this.restoredFromState = registry.isReady();
+    this.meters = new AllowListMeters(meterRegistry, registry);
     this.tasks =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "allowlist-tasks");
-              t.setDaemon(true);
-              return t;
-            });
-    config
-        .allowlist()
-        .file()
-        .ifPresent(f -> sources.put("file", new FileAllowListSource(f.path())));
-    List<AllowListSource> remote = Sources.remote(config);
-    for (AllowListSource source : remote) {
-      sources.put(source.name(), source);
-      if (source instanceof AutoCloseable c) {
-        closeables.add(c);
-      }
-    }
-    // The local file is polled by `tasks`; Quartz runs only for Git and Route53.
-    this.scheduler = remote.isEmpty() ? null : new SourceScheduler(2);
-    registerMeters();
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("allowlist-tasks"));
+    this.scheduler = new SourceScheduler(config.allowlist().sourceTimeout());
+    this.sources = new SourceSet(scheduler, this::sink, meters::source);
     registry.addListener(this::onChange);
   }
 
   void start() throws SchedulerException {
-    if (sources.containsKey("file")) {
-      pollFile();
+    // a source removed from the configuration since the state file was saved: its hosts go too
+    registry.retainSources(SourceSet.configuredNames(config));
+    sources.apply(config);
+    scheduler.start();
+    tasks.scheduleWithFixedDelay(
+        guarded("file watch", () -> sources.pollFile()), FILE_POLL_MILLIS, FILE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+    if (config.allowlist().stateFile().isPresent()) {
       tasks.scheduleWithFixedDelay(
-          this::pollFile, FILE_POLL_MILLIS, FILE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+          guarded("state file retry", registry::retrySave), SAVE_RETRY_MILLIS, SAVE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
     }
-    if (scheduler != null) {
-      for (AllowListSource source : sources.values()) {
-        if (!source.name().equals("file")) {
-          scheduler.add(source.name(), Sources.schedule(config, source.name()), () -> runSource(source));
-        }
+    sources.runAll();
+    if (sources.names().contains(FileAllowListSource.NAME)) {
+      // the local list is in place before the listeners bind, as it always was (bounded wait)
+      try {
+        firstFileRun.await(config.allowlist().sourceTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-      scheduler.start();
     }
-    if (sources.isEmpty()) {
+    if (sources.names().isEmpty()) {
       // Only the config's routes: that is a complete, if small, allow-list.
       registry.markReady();
     }
   }
 
-  /** A reload: new config routes and maxShrink now; enforce and closeRevokedAfter from now on. */
-  void reconfigure(EdgeProxyConfig next) {
+  /**
+   * A reload: new config routes and maxShrink now; enforce and closeRevokedAfter from now on;
+   * sources whose settings changed are rebuilt and run, removed ones dropped (subject to maxShrink).
+   */
+  Map<String, SourceSet.Change> reconfigure(EdgeProxyConfig next) {
     registry.reconfigure(ConfigRoutes.of(next), next.allowlist().maxShrink());
     this.config = next;
+    Map<String, SourceSet.Change> changes = sources.apply(next);
+    registry.retainSources(SourceSet.configuredNames(next));
+    changes.forEach(
+        (name, change) ->
+            log.info(
+                "reload: allow-list source {} {}; {}",
+                name,
+                change.name().toLowerCase(java.util.Locale.ROOT),
+                change == SourceSet.Change.REMOVED
+                    ? "its hosts go as a normal change (maxShrink applies)"
+                    : "the current list serves until it answers"));
+    return changes;
   }
 
   /** The configuration the sources run with (their schedules, for the metrics). */
@@ -131,110 +131,107 @@ final class AllowListService implements AutoCloseable {
     return registry;
   }
 
+  /** The configured sources, by name, in order (file, git, route53). */
+  Map<String, AllowListSource> sources() {
+    return sources.sources();
+  }
+
+  /** What the last reload changed in the sources, and when (empty before the first). */
+  Optional<SourceSet.Reload> lastReload() {
+    return sources.lastReload();
+  }
+
+  /** When the run of {@code source} in flight started, if one is. */
+  Optional<Instant> runningSince(String source) {
+    return scheduler.runningSince(source);
+  }
+
   /**
    * Ready to serve: a snapshot is loaded, and it is either the saved one (a restarted node serves at
-   * once, whatever its sources say) or every source has been asked once. Without the second rule a
-   * fresh node would go into service after reading only its local file, refusing hosts that Git or
-   * Route53 are about to allow.
+   * once, whatever its sources say) or every source has given a good answer. Without the second
+   * rule a fresh node would go into service after reading only its local file, refusing hosts that
+   * Git or Route53 are about to allow. The wait is bounded by {@code allowlist.readinessTimeout}:
+   * past it the node serves what it has (said in the log and by {@link #waitingFor()}).
    */
   boolean ready() {
     if (!registry.isReady()) {
       return false;
     }
-    if (restoredFromState) {
+    if (restoredFromState || waitingFor().isEmpty()) {
       return true;
     }
-    Map<String, SourceStatus> status = registry.sourceStatus();
-    for (String name : sources.keySet()) {
-      SourceStatus s = status.get(name);
-      if (s == null || s.lastAttempt() == null) {
-        return false;
-      }
+    if (Duration.between(startedAt, Instant.now()).compareTo(config.allowlist().readinessTimeout()) < 0) {
+      return false;
+    }
+    if (!readinessBoundLogged) {
+      readinessBoundLogged = true;
+      log.warn(
+          "allow-list: no good answer from {} within allowlist.readinessTimeout ({}); ready with"
+              + " the lists of the sources that answered",
+          waitingFor(),
+          config.allowlist().readinessTimeout());
     }
     return true;
   }
 
-  Map<String, AllowListSource> sources() {
-    return sources;
-  }
-
-  /** Runs every source now (POST /sync, SIGHUP). */
-  void syncAll() {
-    for (AllowListSource source : sources.values()) {
-      if (!runNow(source.name())) {
-        tasks.execute(() -> runSource(source));
+  /** Sources that have not given a good answer yet (readiness waits for them, up to its bound). */
+  List<String> waitingFor() {
+    Map<String, SourceStatus> status = registry.sourceStatus();
+    List<String> out = new ArrayList<>();
+    for (String name : sources.names()) {
+      SourceStatus s = status.get(name);
+      if (s == null || (s.lastSuccess() == null && s.heldBackSince() == null)) {
+        out.add(name);
       }
     }
+    return out;
   }
 
-  /** Runs one scheduled source now; false when there is no such scheduled source. */
+  /** Runs every source now (POST /sync, SIGHUP); requests are merged with runs already queued. */
+  void syncAll() {
+    sources.runAll();
+  }
+
+  /** Runs one source now (or right after its run in flight); false when there is no such source. */
   boolean runNow(String sourceName) {
-    return scheduler != null && scheduler.has(sourceName) && scheduler.runNow(sourceName);
+    return scheduler.runNow(sourceName) != SourceRunner.Request.CLOSED;
   }
 
-  private void pollFile() {
-    Path path = config.allowlist().file().orElseThrow().path();
-    Object stamp;
-    try {
-      BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
-      stamp = attrs.lastModifiedTime().toMillis() + "/" + attrs.size() + "/" + attrs.fileKey();
-    } catch (NoSuchFileException e) {
-      stamp = "missing";
-    } catch (IOException e) {
-      stamp = "error:" + e;
-    }
-    if (Objects.equals(stamp, lastFileStamp)) {
-      return;
-    }
-    lastFileStamp = stamp;
-    runSource(sources.get("file"));
+  private SourceRunner.Sink sink(String name) {
+    return new SourceRunner.Sink() {
+      @Override
+      public void answered(SourceList list) {
+        AllowListRegistry.UpdateOutcome outcome = registry.update(list);
+        meters.run(name, AllowListMeters.RunOutcome.valueOf(outcome.name()));
+        if (name.equals(FileAllowListSource.NAME)) {
+          firstFileRun.countDown();
+        }
+      }
+
+      @Override
+      public void failed(String error, SourceRunner.Outcome outcome) {
+        registry.recordFailure(name, error);
+        meters.run(
+            name,
+            outcome == SourceRunner.Outcome.TIMED_OUT
+                ? AllowListMeters.RunOutcome.TIMED_OUT
+                : AllowListMeters.RunOutcome.ERROR);
+        if (name.equals(FileAllowListSource.NAME)) {
+          firstFileRun.countDown();
+        }
+      }
+    };
   }
 
-  /** Asks a source once and feeds the registry; never throws. */
-  void runSource(AllowListSource source) {
-    String outcome;
-    try {
-      SourceList list = source.fetch();
-      outcome = registry.update(list).name().toLowerCase(java.util.Locale.ROOT);
-    } catch (SourceException e) {
-      registry.recordFailure(source.name(), e.getMessage());
-      outcome = "error";
-    } catch (RuntimeException e) {
-      log.error("allow-list source {} failed unexpectedly", source.name(), e);
-      registry.recordFailure(source.name(), e.toString());
-      outcome = "error";
-    }
-    String key = source.name() + "/" + outcome;
-    String tagOutcome = outcome;
-    syncCounters
-        .computeIfAbsent(
-            key,
-            k ->
-                Counter.builder("edge.allowlist.sync")
-                    .description("Allow-list source runs by outcome (applied, unchanged, held_back, error)")
-                    .tag("source", source.name())
-                    .tag("outcome", tagOutcome)
-                    .register(meters))
-        .increment();
-  }
-
-  private void registerMeters() {
-    Gauge.builder("edge.allowlist.hosts", registry, r -> r.current().hostCount())
-        .description("Effective allowed entries (a wildcard counts as one)")
-        .register(meters);
-    for (String name : sources.keySet()) {
-      Gauge.builder(
-              "edge.allowlist.last.success.timestamp",
-              registry,
-              r -> {
-                SourceStatus s = r.sourceStatus().get(name);
-                return s == null || s.lastSuccess() == null ? Double.NaN : s.lastSuccess().getEpochSecond();
-              })
-          .description("When the source last gave a valid list (Unix time)")
-          .baseUnit("seconds")
-          .tag("source", name)
-          .register(meters);
-    }
+  /** A periodic task that logs what it throws instead of dying silently (and so runs again). */
+  private static Runnable guarded(String what, Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        log.error("allow-list {} failed; it runs again at its next turn", what, e);
+      }
+    };
   }
 
   private void onChange(SnapshotChange change) {
@@ -265,18 +262,11 @@ final class AllowListService implements AutoCloseable {
     }
   }
 
+  /** Stops at once: runs in flight are interrupted and waited for at most a second. */
   @Override
   public void close() {
-    if (scheduler != null) {
-      scheduler.close();
-    }
     tasks.shutdownNow();
-    for (AutoCloseable c : closeables) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        log.debug("closing allow-list source: {}", e.toString());
-      }
-    }
+    scheduler.close(CLOSE_GRACE);
+    sources.close();
   }
 }

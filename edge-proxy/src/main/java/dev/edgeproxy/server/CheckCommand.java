@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
     description = {
       "Explains the decision for HOST from the last saved allow-list snapshot: allowed or not,",
       "by which source entry, refused by which deny entry, routed to which pool.",
-      "Exit status: 0 allowed, 3 refused, 2 no saved snapshot, 1 bad configuration."
+      "Exit status: 0 allowed, 3 refused, 2 no saved snapshot, 1 bad configuration,",
+      "70 internal error (never 3)."
     })
 final class CheckCommand implements Callable<Integer> {
   static final int ALLOWED = 0;

@@ -291,8 +291,9 @@ final class EdgeProxyServer implements AutoCloseable {
     if (!allowList.ready()) {
       reasons.add(
           allowList.registry().isReady()
-              ? "waiting for the first answer of every allow-list source"
-              : "no allow-list snapshot loaded yet");
+              ? "waiting for a good answer from allow-list source(s) " + allowList.waitingFor()
+                  + " (at most allowlist.readinessTimeout)"
+              : "no allow-list snapshot loaded yet (no state file, no source has answered)");
     }
     for (Channel listener : listeners) {
       if (!listener.isActive()) {
@@ -327,9 +328,10 @@ final class EdgeProxyServer implements AutoCloseable {
    * SIGHUP: reloads the configuration file and re-reads every allow-list source. A configuration
    * that does not load is refused and the running one stays. What a reload changes: TLS and HTTP
    * listener addresses and settings (for new connections; acceptProxyProtocol and proxyProtocolFrom
-   * included, with where the per-client limit counts), pools, routes, defaultBackend, noSni, maxShrink,
-   * enforce. Open connections keep their backend. Other changes (sources, admin listener, limits,
-   * access log) are reported as needing a restart.
+   * included, with where the per-client limit counts), pools, routes, defaultBackend, noSni,
+   * maxShrink, enforce, the allow-list sources (rebuilt when their settings changed; the current
+   * snapshot serves until they answer). Open connections keep their backend. Other changes (admin
+   * listener, limits, access log, state file) are reported as needing a restart.
    */
   synchronized boolean reload() {
     if (configFile == null || draining) {

@@ -31,13 +31,39 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /**
+   * The exit status of a crash (an unexpected exception or error, such as OutOfMemoryError), in
+   * every command: distinct from the statuses commands give meaning to (1 bad configuration or
+   * failed source, 2 usage or no snapshot, 3 refused by {@code check}). 70 is EX_SOFTWARE.
+   */
+  static final int INTERNAL_ERROR = 70;
+
   public static void main(String[] args) {
-    System.exit(execute(args));
+    int status;
+    try {
+      status = execute(args);
+    } catch (Throwable e) {
+      status = crashed(e);
+    }
+    System.exit(status);
   }
 
   /** Runs a command and returns its exit status (tests call this without exiting the JVM). */
   public static int execute(String... args) {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    return commandLine(new Main()).execute(args);
+  }
+
+  /** The command line of {@code command}, with the exit status of a crash set. */
+  static CommandLine commandLine(Object command) {
+    return new CommandLine(command)
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler((e, commandLine, parsed) -> crashed(e));
+  }
+
+  private static int crashed(Throwable e) {
+    System.err.println("edge-proxy: internal error (exit " + INTERNAL_ERROR + "): " + e);
+    e.printStackTrace(System.err);
+    return INTERNAL_ERROR;
   }
 
   @Override

@@ -88,6 +88,10 @@ final class Sources {
           case "route53" -> a.route53().flatMap(AllowListConfig.Route53SourceConfig::interval);
           default -> Optional.<java.time.Duration>empty();
         };
+    if (source.equals(dev.edgeproxy.allowlist.FileAllowListSource.NAME)) {
+      // the file is watched (and run on demand), not polled on an interval
+      return SourceScheduler.Schedule.onDemand();
+    }
     return SourceScheduler.Schedule.every(interval.orElse(AllowListConfig.DEFAULT_SOURCE_INTERVAL));
   }
 }

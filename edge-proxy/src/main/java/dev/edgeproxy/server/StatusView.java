@@ -6,6 +6,7 @@ import dev.edgeproxy.allowlist.AllowListSnapshot;
 import dev.edgeproxy.allowlist.HostPattern;
 import dev.edgeproxy.allowlist.Provenance;
 import dev.edgeproxy.allowlist.SourceStatus;
+import dev.edgeproxy.allowlist.StateSaveFailure;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,14 +55,19 @@ final class StatusView {
             .map(d -> (Object) new HeldCount(d.added().size(), d.removed().size()))
             .orElse(null));
     snapshot.put("ready", registry.isReady());
+    snapshot.put("restoredSavedAt", registry.restoredSavedAt().map(StatusView::iso).orElse(null));
+    snapshot.put("saveFailure", registry.saveFailure().map(StatusView::saveFailure).orElse(null));
     out.put("snapshot", snapshot);
 
     Map<String, SourceStatus> statuses = registry.sourceStatus();
     Map<String, Object> sources = new LinkedHashMap<>();
     for (String name : ctx.allowList().sources().keySet()) {
-      sources.put(name, source(name, statuses.get(name)));
+      Map<String, Object> m = source(name, statuses.get(name));
+      m.put("runningSince", ctx.allowList().runningSince(name).map(StatusView::iso).orElse(null));
+      sources.put(name, m);
     }
     out.put("sources", sources);
+    out.put("lastSourceReload", ctx.allowList().lastReload().map(StatusView::reload).orElse(null));
 
     Map<String, Object> pools = new LinkedHashMap<>();
     ctx.routing()
@@ -87,6 +93,49 @@ final class StatusView {
       m.put("revision", s == null ? null : s.revision());
     }
     m.put("lastAttempt", s == null ? null : iso(s.lastAttempt()));
+    m.put("state", SourceState.of(s).label());
+    m.put("heldBackSince", s == null ? null : iso(s.heldBackSince()));
+    return m;
+  }
+
+  /** A source's state in one word: a held-back answer is neither a success nor an error. */
+  enum SourceState {
+    PENDING,
+    OK,
+    HELD_BACK,
+    FAILING;
+
+    static SourceState of(SourceStatus s) {
+      if (s == null || s.lastAttempt() == null) {
+        return PENDING;
+      }
+      if (s.lastError() != null) {
+        return FAILING;
+      }
+      return s.heldBackSince() != null ? HELD_BACK : OK;
+    }
+
+    String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private static Map<String, Object> reload(SourceSet.Reload r) {
+    Map<String, Object> changes = new LinkedHashMap<>();
+    r.changes().forEach((name, change) -> changes.put(name, change.name().toLowerCase(java.util.Locale.ROOT)));
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("at", iso(r.at()));
+    m.put("changes", changes);
+    return m;
+  }
+
+  private static Map<String, Object> saveFailure(StateSaveFailure f) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("error", f.error());
+    m.put("since", iso(f.since()));
+    m.put("attempts", f.attempts());
+    m.put("unsavedVersion", f.unsavedVersion());
+    m.put("outdatedFileRemoved", f.outdatedFileRemoved());
     return m;
   }
 

@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
     header = "Checks the configuration and its local allow-list file.",
     description = {
       "Loads and checks the configuration and every local allow-list file it names.",
-      "Prints OK and exits 0, or prints FILE:LINE:COLUMN: message for each problem and exits 1."
+      "Reads them exactly as run does (bounded, regular files only, strict UTF-8, cron checked by Quartz).",
+      "Prints OK and exits 0, or prints FILE:LINE:COLUMN: message for each problem and exits 1;",
+      "70 on an internal error."
     })
 final class ValidateCommand implements Callable<Integer> {
   @Option(

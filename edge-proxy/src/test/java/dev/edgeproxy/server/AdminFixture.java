@@ -73,6 +73,16 @@ final class AdminFixture implements AutoCloseable {
     return this;
   }
 
+  /** Starts the server from a configuration file, so that {@link #server()} can reload it. */
+  AdminFixture startFromFile(Path configFile) throws Exception {
+    server = EdgeProxyServer.start(ConfigLoader.load(configFile), configFile, name -> null);
+    return this;
+  }
+
+  EdgeProxyServer server() {
+    return server;
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();

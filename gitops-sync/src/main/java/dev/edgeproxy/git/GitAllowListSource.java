@@ -49,10 +49,10 @@ public final class GitAllowListSource implements AllowListSource, AutoCloseable 
   public static final String NAME = "git";
 
   /**
-   * 3 MiB: the allow-list file is a hand-written host list. Equal to the YAML parser's limit of
-   * 3,145,728 code points, which a file of at most this many bytes can never exceed.
+   * 4 MiB, the same bound as a local allow-list file: a hand-written host list. The YAML parser's
+   * code-point limit is set just above it, so a file within the byte cap never hits the parser's.
    */
-  static final int MAX_FILE_BYTES = 3 * 1024 * 1024;
+  static final int MAX_FILE_BYTES = (int) dev.edgeproxy.allowlist.FileAllowListSource.MAX_BYTES;
 
   static final String DEFAULT_TOKEN_USER = "x-access-token";
 

@@ -58,7 +58,7 @@ final class GitFileReader {
         if (loader.getSize() > max) {
           throw new SourceException(
               file + "@" + abbrev + " is " + loader.getSize() + " bytes, more than the " + max
-                  + " (3 MiB) an allow-list file in Git may have");
+                  + " (4 MiB) an allow-list file in Git may have");
         }
         bytes = loader.getCachedBytes(max);
       }

@@ -1,0 +1,217 @@
+package dev.edgeproxy.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sources over a node's life: reloads that change or remove them (the file watch follows),
+ * held-back changes as their own state, a failing state file, readiness with a bound.
+ */
+class SourcesLifecycleTest {
+  @TempDir Path dir;
+
+  private String config(AdminFixture fx, String allowlist) {
+    return """
+        node: {name: lifecycle}
+        listeners:
+          admin:
+            bind: "127.0.0.1:%d"
+            syncToken: t0ken
+        backends:
+          web:
+            tls: ["127.0.0.1:%d"]
+        defaultBackend: web
+        allowlist:
+        %s
+        accessLog:
+          format: none
+        """
+        .formatted(fx.adminPort, fx.backendPort, allowlist.indent(2));
+  }
+
+  private static List<String> patterns(AdminFixture fx) throws Exception {
+    List<String> out = new ArrayList<>();
+    fx.json("/allowlist").path("entries").forEach(e -> out.add(e.path("pattern").asText()));
+    return out;
+  }
+
+  @Test
+  void aReloadThatMovesRemovesAndRestoresTheFileKeepsTheWatchOnTheFileItReads() throws Exception {
+    Path a = dir.resolve("a.yaml");
+    Path b = dir.resolve("b.yaml");
+    Files.writeString(a, "allow: [a1.example.com]\n");
+    Files.writeString(b, "allow: [b1.example.com]\n");
+    Path configFile = dir.resolve("edge-proxy.yaml");
+    try (AdminFixture fx = new AdminFixture()) {
+      String withA = config(fx, "maxShrink: 100%\nfile: {path: \"" + a + "\"}");
+      String withB = config(fx, "maxShrink: 100%\nfile: {path: \"" + b + "\"}");
+      String without = config(fx, "maxShrink: 100%");
+      Files.writeString(configFile, withA);
+      fx.startFromFile(configFile);
+      assertThat(patterns(fx)).containsExactly("a1.example.com");
+
+      // path A -> B: the watch and the reader both move to B
+      Files.writeString(configFile, withB);
+      assertThat(fx.server().reload()).isTrue();
+      await().atMost(Duration.ofSeconds(15)).until(() -> patterns(fx).equals(List.of("b1.example.com")));
+      JsonNode status = fx.json("/status");
+      assertThat(status.at("/lastSourceReload/changes/file").asText()).isEqualTo("changed");
+      Files.writeString(b, "allow: [b1.example.com, b2.example.com]\n");
+      await().atMost(Duration.ofSeconds(15)).until(() -> patterns(fx).contains("b2.example.com"));
+
+      // removed: its hosts go (a normal change); restored: edits are noticed again
+      Files.writeString(configFile, without);
+      assertThat(fx.server().reload()).isTrue();
+      await().atMost(Duration.ofSeconds(15)).until(() -> patterns(fx).isEmpty());
+      assertThat(fx.json("/status").at("/lastSourceReload/changes/file").asText()).isEqualTo("removed");
+
+      Files.writeString(configFile, withB);
+      assertThat(fx.server().reload()).isTrue();
+      await().atMost(Duration.ofSeconds(15)).until(() -> patterns(fx).size() == 2);
+      Files.writeString(b, "allow: [b1.example.com, b2.example.com, b3.example.com]\n");
+      await().atMost(Duration.ofSeconds(15)).until(() -> patterns(fx).contains("b3.example.com"));
+    }
+  }
+
+  @Test
+  void aHeldBackChangeIsItsOwnStateInStatusAndMetrics() throws Exception {
+    Path list = dir.resolve("allowlist.yaml");
+    StringBuilder many = new StringBuilder("allow:\n");
+    for (int i = 0; i < 10; i++) {
+      many.append("  - h").append(i).append(".example.com\n");
+    }
+    Files.writeString(list, many);
+    Path configFile = dir.resolve("edge-proxy.yaml");
+    try (AdminFixture fx = new AdminFixture()) {
+      Files.writeString(configFile, config(fx, "maxShrink: 10%\nfile: {path: \"" + list + "\"}"));
+      fx.startFromFile(configFile);
+      String success = fx.json("/status").at("/sources/file/lastSuccess").asText();
+      assertThat(fx.json("/status").at("/sources/file/state").asText()).isEqualTo("ok");
+
+      Files.writeString(list, "allow: [h0.example.com]\n# padding so that the size changes too\n");
+      await().atMost(Duration.ofSeconds(15)).until(() -> fx.json("/status").at("/sources/file/state").asText().equals("held_back"));
+      JsonNode file = fx.json("/status").at("/sources/file");
+      assertThat(file.path("lastSuccess").asText()).as("a held-back answer is not a success").isEqualTo(success);
+      assertThat(file.path("lastError").isNull()).isTrue();
+      assertThat(file.path("heldBackSince").isNull()).isFalse();
+      String metrics = fx.get("/metrics").body();
+      assertThat(metrics).contains("edge_allowlist_held_back{node=\"lifecycle\",source=\"file\"} 1.0");
+      assertThat(metrics).contains("edge_allowlist_sync_total{node=\"lifecycle\",outcome=\"held_back\",source=\"file\"}");
+
+      HttpResponse<String> forced = fx.post("/sync?force=true", new byte[0], "Authorization", "Bearer t0ken");
+      assertThat(forced.statusCode()).isEqualTo(202);
+      JsonNode after = fx.json("/status").at("/sources/file");
+      assertThat(after.path("state").asText()).isEqualTo("ok");
+      assertThat(after.path("lastSuccess").asText()).isNotEqualTo(success);
+      assertThat(fx.get("/metrics").body()).contains("edge_allowlist_held_back{node=\"lifecycle\",source=\"file\"} 0.0");
+    }
+  }
+
+  @Test
+  void aStateFileThatCannotBeSavedIsShownAndRetriedUntilSaved() throws Exception {
+    Path list = dir.resolve("allowlist.yaml");
+    Files.writeString(list, "allow: [a.example.com]\n");
+    Path blocker = dir.resolve("state"); // a file where the state folder should be: saves fail
+    Files.writeString(blocker, "not a folder");
+    Path state = blocker.resolve("allowlist-state.json");
+    Path configFile = dir.resolve("edge-proxy.yaml");
+    try (AdminFixture fx = new AdminFixture()) {
+      Files.writeString(
+          configFile,
+          config(fx, "stateFile: \"" + state + "\"\nfile: {path: \"" + list + "\"}"));
+      fx.startFromFile(configFile);
+      JsonNode failure = fx.json("/status").at("/snapshot/saveFailure");
+      assertThat(failure.isObject()).as("save failure shown in /status").isTrue();
+      assertThat(failure.path("unsavedVersion").asText()).isEqualTo(fx.json("/status").at("/snapshot/version").asText());
+      assertThat(fx.get("/metrics").body()).contains("edge_allowlist_state_save_failing{node=\"lifecycle\"} 1.0");
+      HttpResponse<String> ready = fx.get("/readyz");
+      assertThat(ready.statusCode()).as("serving goes on").isEqualTo(200);
+      assertThat(ready.body()).contains("warning: allow-list state file not saved since");
+
+      Files.delete(blocker);
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(state));
+      await().atMost(Duration.ofSeconds(5)).until(() -> fx.json("/status").at("/snapshot/saveFailure").isNull());
+      assertThat(fx.get("/metrics").body()).contains("edge_allowlist_state_save_failing{node=\"lifecycle\"} 0.0");
+      assertThat(fx.get("/readyz").body()).isEqualTo("ready\n");
+    }
+  }
+
+  @Test
+  void readinessWaitsForAGoodAnswerFromEverySourceUpToItsBound() throws Exception {
+    Path list = dir.resolve("allowlist.yaml");
+    Files.writeString(list, "allow: [a.example.com]\n");
+    Path configFile = dir.resolve("edge-proxy.yaml");
+    try (AdminFixture fx = new AdminFixture()) {
+      Files.writeString(
+          configFile,
+          config(
+              fx,
+              "readinessTimeout: 10s\nfile: {path: \"" + list + "\"}\ngit:\n  url: \""
+                  + dir.resolve("no-such-repo.git").toUri() + "\"\n  cacheDir: \"" + dir.resolve("cache") + "\""));
+      fx.startFromFile(configFile);
+      await().atMost(Duration.ofSeconds(15)).until(() -> !fx.json("/status").at("/sources/git/lastError").isNull());
+      HttpResponse<String> waiting = fx.get("/readyz");
+      assertThat(waiting.statusCode()).as("a failed first attempt is not an answer").isEqualTo(503);
+      assertThat(waiting.body()).contains("waiting for a good answer from allow-list source(s) [git]");
+      await().atMost(Duration.ofSeconds(30)).until(() -> fx.get("/readyz").statusCode() == 200);
+      assertThat(patterns(fx)).containsExactly("a.example.com");
+    }
+  }
+
+  @Test
+  void aSourceNoLongerConfiguredLosesItsHostsAtStart() throws Exception {
+    Path list = dir.resolve("allowlist.yaml");
+    Files.writeString(list, "allow: [kept.example.com]\n");
+    Path old = dir.resolve("old.yaml");
+    Files.writeString(old, "allow: [stale.example.com]\n");
+    Path state = dir.resolve("state.json");
+    // a state file saved while another (file) source fed the list, under the name route53
+    dev.edgeproxy.allowlist.AllowListRegistry before =
+        new dev.edgeproxy.allowlist.AllowListRegistry(List.of(), 1.0, java.util.Optional.of(state));
+    before.update(new dev.edgeproxy.allowlist.FileAllowListSource(list).fetch());
+    dev.edgeproxy.allowlist.SourceList r53 = new dev.edgeproxy.allowlist.FileAllowListSource(old).fetch();
+    before.update(new dev.edgeproxy.allowlist.SourceList("route53", "r1", r53.allow(), List.of(), List.of()));
+    Path configFile = dir.resolve("edge-proxy.yaml");
+    try (AdminFixture fx = new AdminFixture()) {
+      Files.writeString(
+          configFile,
+          config(fx, "stateFile: \"" + state + "\"\nmaxShrink: 50%\nfile: {path: \"" + list + "\"}"));
+      fx.startFromFile(configFile);
+      assertThat(patterns(fx)).containsExactly("kept.example.com");
+    }
+  }
+
+  @Test
+  void aReloadThatChangesTheGitSourceRebuildsItWithoutAGap() throws Exception {
+    AdminFixture.GitRepo first = AdminFixture.GitRepo.create(Files.createDirectory(dir.resolve("one")), "allow: [one.example.com]\n");
+    AdminFixture.GitRepo second = AdminFixture.GitRepo.create(Files.createDirectory(dir.resolve("two")), "allow: [two.example.com]\n");
+    Path configFile = dir.resolve("edge-proxy.yaml");
+    try (AdminFixture fx = new AdminFixture()) {
+      String git = "maxShrink: 100%%\ngit:\n  url: \"%s\"\n  interval: 1h\n  cacheDir: \"%s\"";
+      Files.writeString(configFile, config(fx, git.formatted(first.url(), dir.resolve("cache-one"))));
+      fx.startFromFile(configFile);
+      await().atMost(Duration.ofSeconds(30)).until(() -> patterns(fx).equals(List.of("one.example.com")));
+
+      // the same settings: nothing rebuilt
+      assertThat(fx.server().reload()).isTrue();
+      assertThat(fx.json("/status").at("/lastSourceReload").isNull()).isTrue();
+
+      Files.writeString(configFile, config(fx, git.formatted(second.url(), dir.resolve("cache-two"))));
+      assertThat(fx.server().reload()).isTrue();
+      assertThat(fx.json("/status").at("/lastSourceReload/changes/git").asText()).isEqualTo("changed");
+      // until the new source answers, the old list serves; then the new one replaces it
+      await().atMost(Duration.ofSeconds(30)).until(() -> patterns(fx).equals(List.of("two.example.com")));
+      assertThat(fx.json("/status").at("/sources/git/commit").asText()).isEqualTo(second.head());
+    }
+  }
+}
