@@ -135,7 +135,13 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter {
   private void reject(ChannelHandlerContext ctx, String reason) {
     finishPeek(ctx);
     tracker.refuse(reason, null);
-    ctx.close();
+    if (ClientHelloParser.MALFORMED.equals(reason)) {
+      // It is TLS but broken: answer as a TLS server would, so the client reports a decode error
+      // instead of a reset. Non-TLS bytes, timeouts and oversize hellos get a plain close.
+      ctx.writeAndFlush(TlsAlerts.decodeError()).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.close();
+    }
   }
 
   private void decide(ChannelHandlerContext ctx, ClientHelloInfo hello) {
