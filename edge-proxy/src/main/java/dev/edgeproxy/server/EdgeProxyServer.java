@@ -346,7 +346,7 @@ final class EdgeProxyServer implements AutoCloseable {
     } catch (IllegalStateException | InterruptedException e) {
       log.error("reload: {}", e.getMessage());
     }
-    Routing nextRouting = Routing.from(next);
+    Routing nextRouting = Routing.from(next, routing.get());
     nextRouting.pools().values().forEach(p -> p.allEndpoints().forEach(PoolEndpoint::resolve));
     routing.set(nextRouting);
     healthChecker.watch(routing::get, next.backends());
