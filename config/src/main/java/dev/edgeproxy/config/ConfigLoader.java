@@ -89,7 +89,9 @@ public final class ConfigLoader {
   private static final Set<String> ROUTE53 =
       Set.of("hostedZones", "pointingAt", "interval", "cron", "region", "endpoint");
   private static final Set<String> LIMITS =
-      Set.of("maxConnections", "maxConnectionsPerIp", "idleTimeout", "drainTimeout");
+      Set.of(
+          "maxConnections", "maxConnectionsPerIp", "idleTimeout", "drainTimeout", "memoryBudget",
+          "halfClosedTimeout");
   private static final Set<String> ACCESS_LOG = Set.of("format", "path");
 
   private ConfigLoader() {}
@@ -1077,7 +1079,10 @@ public final class ConfigLoader {
           integer(l, "maxConnections", d.maxConnections(), 1, Integer.MAX_VALUE),
           integer(l, "maxConnectionsPerIp", d.maxConnectionsPerIp(), 1, Integer.MAX_VALUE),
           positiveDuration(l, "idleTimeout", d.idleTimeout()),
-          duration(l, "drainTimeout", d.drainTimeout()));
+          duration(l, "drainTimeout", d.drainTimeout()),
+          // 0 derives the budget from the direct-memory cap; explicit budgets start at 1 MiB
+          val(l, "memoryBudget") == null ? 0 : size(l, "memoryBudget", 0, 1 << 20, Integer.MAX_VALUE),
+          positiveDuration(l, "halfClosedTimeout", d.halfClosedTimeout()));
     }
 
     AccessLogConfig accessLog(M root) {

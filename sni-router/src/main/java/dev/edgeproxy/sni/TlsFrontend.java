@@ -83,7 +83,8 @@ public final class TlsFrontend {
             events,
             tracker,
             (inbound, t, decision, hello) ->
-                stage.start(inbound, t, decision, hello, settings.idleTimeout())));
+                stage.start(
+                    inbound, t, decision, hello, settings.idleTimeout(), settings.halfClosedTimeout())));
   }
 
   /** {@link Forwarder#forward}'s shape, so tests can stand in for the backend side. */
@@ -94,7 +95,8 @@ public final class TlsFrontend {
         ConnectionTracker tracker,
         RouteDecision.Forward decision,
         ByteBuf hello,
-        Duration idleTimeout);
+        Duration idleTimeout,
+        Duration halfClosedTimeout);
   }
 
   private TlsFrontend() {}

@@ -65,7 +65,7 @@ class SniPeekHandlerTest {
         new TlsFrontendSettings("tls", proxyProtocol, HELLO_TIMEOUT, maxBytes, Duration.ofSeconds(60));
     TlsFrontend.init(
         channel, settings, resolver, events, "0123456789abcdef",
-        (inbound, tracker, decision, hello, idle) -> {
+        (inbound, tracker, decision, hello, idle, halfClosed) -> {
           forwardedBytes.add(hello);
           forwardedDecisions.add(decision);
           tracker.forwarding(decision);
