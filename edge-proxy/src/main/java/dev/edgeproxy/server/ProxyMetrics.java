@@ -1,6 +1,7 @@
 package dev.edgeproxy.server;
 
 import dev.edgeproxy.sni.ConnectionRecord;
+import dev.edgeproxy.sni.MemoryBudget;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -100,6 +101,18 @@ final class ProxyMetrics {
     return Timer.builder("edge.backend.connect")
         .description("Time to establish a backend connection")
         .tag("pool", pool)
+        .register(registry);
+  }
+
+  /** The memory budget's use and size ({@code edge_memory_budget_used_bytes}, {@code _limit_bytes}). */
+  static void registerBudget(MeterRegistry registry, MemoryBudget budget) {
+    Gauge.builder("edge.memory.budget.used", budget, MemoryBudget::used)
+        .description("Direct memory held by buffered ClientHellos and relayed bytes, counted by the budget")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("edge.memory.budget.limit", budget, MemoryBudget::limit)
+        .description("The memory budget; new connections are refused from 80% of it, stalled ones shed from 90%")
+        .baseUnit("bytes")
         .register(registry);
   }
 
