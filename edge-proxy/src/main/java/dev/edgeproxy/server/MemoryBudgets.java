@@ -33,8 +33,9 @@ final class MemoryBudgets {
         limits.memoryBudget() > 0
             ? "limits.memoryBudget"
             : "half of the direct-memory cap " + mib(directMemoryCap());
-    return mib(bytes(limits)) + " (" + source + "; new connections refused from "
-        + MemoryBudget.REFUSE_PERCENT + "%, stalled ones shed from " + MemoryBudget.SHED_PERCENT + "%)";
+    return mib(bytes(limits)) + " (" + source + "; the longest stalled connections shed from "
+        + MemoryBudget.SHED_PERCENT + "% down to " + MemoryBudget.SHED_TARGET_PERCENT
+        + "%, new connections refused from " + MemoryBudget.REFUSE_PERCENT + "%)";
   }
 
   /** Whether Netty counts and caps its own direct memory (fails fast) instead of the JDK's Bits. */

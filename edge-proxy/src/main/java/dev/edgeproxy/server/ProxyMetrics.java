@@ -111,7 +111,7 @@ final class ProxyMetrics {
         .baseUnit("bytes")
         .register(registry);
     Gauge.builder("edge.memory.budget.limit", budget, MemoryBudget::limit)
-        .description("The memory budget; new connections are refused from 80% of it, stalled ones shed from 90%")
+        .description("The memory budget; stalled connections are shed from 75% of it, new ones refused from 90%")
         .baseUnit("bytes")
         .register(registry);
   }

@@ -18,11 +18,13 @@ import java.util.concurrent.atomic.LongAdder;
  * memory and freeze the node; this bounds the total, with three thresholds:
  *
  * <ul>
- *   <li>from {@link #REFUSE_PERCENT}% of the budget new connections are refused ({@link
- *       #admitting()} is false: the listener gate refuses with reason {@value #REASON_REFUSED});
- *   <li>from {@link #SHED_PERCENT}% the connections stalled longest (incomplete hellos, relays whose
- *       peer stopped reading) are closed with reason {@value #REASON_SHED} until the use is back
- *       under {@link #REFUSE_PERCENT}%;
+ *   <li>from {@link #SHED_PERCENT}% of the budget the connections stalled longest (incomplete
+ *       hellos, relays whose peer stopped reading) are closed with reason {@value #REASON_SHED}
+ *       until the use is back under {@link #SHED_TARGET_PERCENT}%: those who hold memory without
+ *       moving it make room for new clients;
+ *   <li>from {@link #REFUSE_PERCENT}%, when shedding cannot keep up, new connections are refused
+ *       ({@link #admitting()} is false: the listener gate refuses with reason {@value
+ *       #REASON_REFUSED});
  *   <li>a hello that would take the use over 100% is refused ({@value #REASON_REFUSED}). Relayed
  *       bytes have already been read and are always accepted: the headroom between the budget and
  *       the direct-memory cap takes them while the shedding catches up.
@@ -37,8 +39,9 @@ public final class MemoryBudget {
 
   public static final String REASON_REFUSED = "memory_budget";
   public static final String REASON_SHED = "memory_shed";
-  public static final int REFUSE_PERCENT = 80;
-  public static final int SHED_PERCENT = 90;
+  public static final int SHED_PERCENT = 75;
+  public static final int SHED_TARGET_PERCENT = 65;
+  public static final int REFUSE_PERCENT = 90;
   /** Shedding passes are at most this often, so that a loaded node does not sort on every write. */
   private static final long SHED_INTERVAL_NANOS = 5_000_000;
 
@@ -60,6 +63,7 @@ public final class MemoryBudget {
   private final long limit;
   private final long refuseAt;
   private final long shedAt;
+  private final long shedTarget;
   private final AtomicLong used = new AtomicLong();
   /** Bytes of connections being shed whose release has not happened yet. */
   private final AtomicLong shedding = new AtomicLong();
@@ -77,6 +81,7 @@ public final class MemoryBudget {
     this.limit = limitBytes;
     this.refuseAt = limitBytes / 100 * REFUSE_PERCENT;
     this.shedAt = limitBytes / 100 * SHED_PERCENT;
+    this.shedTarget = limitBytes / 100 * SHED_TARGET_PERCENT;
   }
 
   /** The budget of {@code channel}'s listener, or {@link #UNLIMITED}. */
@@ -163,7 +168,7 @@ public final class MemoryBudget {
       List<Sheddable> oldestFirst = new ArrayList<>(stalled);
       oldestFirst.sort(Comparator.comparingLong(Sheddable::stalledSinceNanos));
       for (Sheddable connection : oldestFirst) {
-        if (used.get() - shedding.get() < refuseAt) {
+        if (used.get() - shedding.get() < shedTarget) {
           break;
         }
         if (!stalled.remove(connection)) {
