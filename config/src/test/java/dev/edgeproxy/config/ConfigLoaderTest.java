@@ -284,6 +284,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void memoryBudgetAndHalfClosedTimeout() throws Exception {
+    String base = "backends:\n  p:\n    tls: [\"10.0.0.1:443\"]\ndefaultBackend: p\n";
+    LimitsConfig limits =
+        ConfigLoader.loadFromString(
+                base + "limits:\n  memoryBudget: 64MiB\n  halfClosedTimeout: 10s\n", "t.yaml", Map.of())
+            .limits();
+    assertThat(limits.memoryBudget()).isEqualTo(64L << 20);
+    assertThat(limits.halfClosedTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(LimitsConfig.DEFAULT.memoryBudget()).as("derived at start").isZero();
+    assertThat(LimitsConfig.DEFAULT.halfClosedTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThatThrownBy(
+            () -> ConfigLoader.loadFromString(base + "limits:\n  memoryBudget: 64KiB\n", "t.yaml", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("limits.memoryBudget");
+    assertThatThrownBy(
+            () -> ConfigLoader.loadFromString(base + "limits:\n  halfClosedTimeout: 0s\n", "t.yaml", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("limits.halfClosedTimeout");
+  }
+
+  @Test
   void relativePathsAreRelativeToTheConfigFile(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("edge.yaml");
     Files.writeString(file, "allowlist:\n  stateFile: state.json\n  file: {path: allow.yaml}\n");

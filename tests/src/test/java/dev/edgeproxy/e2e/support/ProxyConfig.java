@@ -40,6 +40,7 @@ public final class ProxyConfig {
   private Route53Source route53;
   private String maxShrink = "50%";
   private int maxConnectionsPerIp = 256;
+  private int maxConnections = 1000;
   private String idleTimeout = "5m";
   private String drainTimeout = "3s";
   private String connectTimeout = "2s";
@@ -119,6 +120,11 @@ public final class ProxyConfig {
   /** e.g. {@code 50%} (the default here). */
   public ProxyConfig maxShrink(String value) {
     this.maxShrink = value;
+    return this;
+  }
+
+  public ProxyConfig maxConnections(int value) {
+    this.maxConnections = value;
     return this;
   }
 
@@ -285,13 +291,13 @@ public final class ProxyConfig {
     }
     yaml.append("""
         limits:
-          maxConnections: 1000
+          maxConnections: %d
           maxConnectionsPerIp: %d
           idleTimeout: %s
           drainTimeout: %s
         accessLog:
           format: json
-        """.formatted(maxConnectionsPerIp, idleTimeout, drainTimeout));
+        """.formatted(maxConnections, maxConnectionsPerIp, idleTimeout, drainTimeout));
     return yaml.toString();
   }
 
