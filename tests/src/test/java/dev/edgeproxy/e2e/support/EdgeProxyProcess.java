@@ -61,6 +61,12 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
    * flags, {@code launcherEnv} tuning them (e.g. EDGE_PROXY_HEAP, EDGE_PROXY_DIRECT), and waits until it is ready.
    */
   public static EdgeProxyProcess startWithLauncher(ProxyConfig config, Map<String, String> launcherEnv) {
+    return startWithLauncher(config, launcherEnv, List.of());
+  }
+
+  /** {@link #startWithLauncher(ProxyConfig, Map)} run by {@code wrapper} (e.g. {@code nohup}). */
+  public static EdgeProxyProcess startWithLauncher(
+      ProxyConfig config, Map<String, String> launcherEnv, List<String> wrapper) {
     Path dir = writeFiles(config);
     Path launcher = jar().getParent().getParent().resolve("src/main/dist/edge-proxy");
     assertThat(launcher).as("the launcher script").isRegularFile();
@@ -70,7 +76,8 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
     env.put("EDGE_PROXY_CDS_DIR", "");
     env.put("JAVA", ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    List<String> command = List.of("sh", launcher.toString(), "run", "--config", dir.resolve("edge-proxy.yaml").toString());
+    List<String> command = new ArrayList<>(wrapper);
+    command.addAll(List.of("sh", launcher.toString(), "run", "--config", dir.resolve("edge-proxy.yaml").toString()));
     return startProcess(dir, config, ChildProcess.start("edge-proxy", command, dir, env));
   }
 
