@@ -37,20 +37,21 @@ final class RelayTimer {
   void start(Duration idleTimeout, Duration halfClosedTimeout) {
     idleNanos = idleTimeout.toNanos();
     halfClosedNanos = halfClosedTimeout.toNanos();
-    lastActivity = System.nanoTime();
+    lastActivity = now();
     outputMoved(relay.inbound(), inboundOutput);
     outputMoved(relay.outbound(), outboundOutput);
     schedule();
   }
 
   void activity() {
-    lastActivity = System.nanoTime();
+    lastActivity = now();
   }
 
   /** One side sent its FIN (or closed): from now on the shorter half-closed timeout applies. */
   void halfClosed() {
     if (!halfClosed) {
       halfClosed = true;
+      lastActivity = now(); // the FIN itself moved: the half-closed time counts from it
       if (check != null) {
         check.cancel(false);
         schedule();
@@ -64,6 +65,11 @@ final class RelayTimer {
       check = null;
     }
     idleNanos = 0;
+  }
+
+  /** The event loop's clock (the embedded one in tests). */
+  private long now() {
+    return relay.inbound().eventLoop().ticker().nanoTime();
   }
 
   private long timeoutNanos() {
@@ -83,7 +89,7 @@ final class RelayTimer {
     if (!relay.inbound().isOpen() && !relay.outbound().isOpen()) {
       return;
     }
-    long now = System.nanoTime();
+    long now = now();
     // Both are sampled every time, so that each keeps its reference point up to date.
     boolean inboundMoved = outputMoved(relay.inbound(), inboundOutput);
     boolean outboundMoved = outputMoved(relay.outbound(), outboundOutput);

@@ -500,9 +500,18 @@ class TlsFrontendSocketTest {
   @EnumSource(Transport.class)
   void halfClosedConnectionsAreBoundedByTheirOwnTimeout(Transport transport) throws Exception {
     start(transport);
-    TestUpstream upstream = new TestUpstream(startBackend(false, false)); // a backend that never answers
+    // A backend that accepts and then neither reads nor answers nor closes: the stuck backend.
+    ServerSocket stuck = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+      try {
+        return stuck.accept();
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    TestUpstream upstream = new TestUpstream(stuck.getLocalPort());
     int port = startFrontend(r -> forward(upstream), Duration.ofSeconds(60), Duration.ofMillis(300));
-    try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+    try (stuck; Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
       client.setSoTimeout(10_000);
       client.getOutputStream().write(Hellos.jdk("TLSv1.3", HOST));
       client.getOutputStream().flush();
@@ -512,6 +521,7 @@ class TlsFrontendSocketTest {
       assertThat(readUntilClosed(client)).as("closed well before the 60 s idle timeout").isTrue();
       long tookMillis = (System.nanoTime() - finSent) / 1_000_000;
       assertThat(tookMillis).as("closed after the half-closed timeout (ms)").isBetween(250L, 5_000L);
+      accepted.get(5, TimeUnit.SECONDS).close();
     }
     ConnectionRecord record = events.awaitClosed();
     assertThat(record.decision()).isEqualTo("forwarded");
