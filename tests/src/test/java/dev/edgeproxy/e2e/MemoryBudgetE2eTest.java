@@ -96,6 +96,18 @@ class MemoryBudgetE2eTest {
           // Hold them all for a while: every probe in this time must still be served within a second. The probes
           // made while the attack connections were being opened are reported apart: on a small, loaded test machine
           // a burst of 1 300 connects from the test's own JVM measures the machine as much as the proxy.
+          // The hold starts once the proxy has taken every attack connection (open now, shed, or refused for
+          // memory).
+          int attackers = attack.size();
+          org.awaitility.Awaitility.await("the proxy took all " + attackers + " attack connections")
+              .atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(200))
+              .until(() -> {
+                String now = ProxyChecks.metrics(proxy);
+                return sum(now, "edge_connections_active", "")
+                    + sum(now, "edge_connections_total", "reason=\"memory_shed\"")
+                    + sum(now, "edge_connections_total", "reason=\"memory_budget\"")
+                    >= attackers;
+              });
           probes.awaitRound();
           storm = probes.drain();
           long holdUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
