@@ -145,7 +145,9 @@ public final class MemoryBudget {
   }
 
   void stalled(Sheddable connection) {
-    stalled.add(connection);
+    if (this != UNLIMITED) { // nothing is ever shed there: do not collect connections in a shared set
+      stalled.add(connection);
+    }
   }
 
   void unstalled(Sheddable connection) {
