@@ -94,7 +94,7 @@ public final class ConfigLoader {
   private static final Set<String> LIMITS =
       Set.of(
           "maxConnections", "maxConnectionsPerIp", "idleTimeout", "drainTimeout",
-          "ipv6PrefixLength");
+          "ipv6PrefixLength", "memoryBudget", "halfClosedTimeout");
   private static final Set<String> ACCESS_LOG = Set.of("format", "path");
 
   /** The largest configuration file read (1 MiB). */
@@ -1192,7 +1192,10 @@ public final class ConfigLoader {
               "ipv6PrefixLength",
               d.ipv6PrefixLength(),
               LimitsConfig.MIN_IPV6_PREFIX_LENGTH,
-              128));
+              128),
+          // 0 derives the budget from the direct-memory cap; explicit budgets start at 1 MiB
+          val(l, "memoryBudget") == null ? 0 : size(l, "memoryBudget", 0, 1 << 20, Integer.MAX_VALUE),
+          positiveDuration(l, "halfClosedTimeout", d.halfClosedTimeout()));
     }
 
     AccessLogConfig accessLog(M root) {

@@ -118,7 +118,7 @@ class ConfigLoaderTest {
     assertThat(r53.endpoint()).isEmpty();
     assertThat(r53.timeout()).isEqualTo(Duration.ofSeconds(60));
 
-    assertThat(c.limits()).isEqualTo(new LimitsConfig(20000, 256, Duration.ofMinutes(15), Duration.ofSeconds(30), 64));
+    assertThat(c.limits()).isEqualTo(new LimitsConfig(20000, 256, Duration.ofMinutes(15), Duration.ofSeconds(30)));
     assertThat(c.accessLog()).isEqualTo(new AccessLogConfig(AccessLogConfig.Format.JSON, Optional.empty()));
   }
 
@@ -291,9 +291,30 @@ class ConfigLoaderTest {
     assertThat(r53.region()).isEqualTo("eu-west-1");
     assertThat(r53.endpoint()).contains(URI.create("http://127.0.0.1:8089"));
     assertThat(r53.timeout()).isEqualTo(Duration.ofMinutes(2));
-    assertThat(c.limits()).isEqualTo(new LimitsConfig(10, 2, Duration.ofMinutes(5), Duration.ZERO, 56));
+    assertThat(c.limits()).isEqualTo(new LimitsConfig(10, 2, Duration.ofMinutes(5), Duration.ZERO, 56, 0, LimitsConfig.DEFAULT_HALF_CLOSED_TIMEOUT));
     assertThat(c.accessLog().format()).isEqualTo(AccessLogConfig.Format.TEXT);
     assertThat(c.accessLog().path()).contains(Path.of("/var/log/edge/access.log"));
+  }
+
+  @Test
+  void memoryBudgetAndHalfClosedTimeout() throws Exception {
+    String base = "backends:\n  p:\n    tls: [\"10.0.0.1:443\"]\ndefaultBackend: p\n";
+    LimitsConfig limits =
+        ConfigLoader.loadFromString(
+                base + "limits:\n  memoryBudget: 64MiB\n  halfClosedTimeout: 10s\n", "t.yaml", Map.of())
+            .limits();
+    assertThat(limits.memoryBudget()).isEqualTo(64L << 20);
+    assertThat(limits.halfClosedTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(LimitsConfig.DEFAULT.memoryBudget()).as("derived at start").isZero();
+    assertThat(LimitsConfig.DEFAULT.halfClosedTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThatThrownBy(
+            () -> ConfigLoader.loadFromString(base + "limits:\n  memoryBudget: 64KiB\n", "t.yaml", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("limits.memoryBudget");
+    assertThatThrownBy(
+            () -> ConfigLoader.loadFromString(base + "limits:\n  halfClosedTimeout: 0s\n", "t.yaml", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("limits.halfClosedTimeout");
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.edgeproxy.config.TlsListenerConfig;
 import dev.edgeproxy.sni.ConnectionIds;
 import dev.edgeproxy.sni.HttpFrontend;
 import dev.edgeproxy.sni.HttpFrontendSettings;
+import dev.edgeproxy.sni.MemoryBudget;
 import dev.edgeproxy.sni.TlsFrontend;
 import dev.edgeproxy.sni.TlsFrontendSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -57,6 +58,7 @@ final class EdgeProxyServer implements AutoCloseable {
   private final AtomicReference<Routing> routing;
   private final AtomicReference<EdgeProxyConfig> current;
   private final ConnectionLimits limits;
+  private final MemoryBudget budget;
   private final HealthChecker healthChecker;
   private final ReloadMetrics reloads;
   private final Path configFile;
@@ -93,6 +95,8 @@ final class EdgeProxyServer implements AutoCloseable {
             config.limits().maxConnections(),
             config.limits().maxConnectionsPerIp(),
             config.limits().ipv6PrefixLength());
+    this.budget = new MemoryBudget(MemoryBudgets.bytes(config.limits()));
+    ProxyMetrics.registerBudget(meters, budget);
     this.routing = new AtomicReference<>(Routing.from(config));
     this.healthChecker = new HealthChecker(workers, transport);
     this.allowList = new AllowListService(config, events, meters);
@@ -127,6 +131,13 @@ final class EdgeProxyServer implements AutoCloseable {
         config.node().name(),
         transport.name().toLowerCase(java.util.Locale.ROOT),
         epollMissing == null ? "" : " (epoll unavailable: " + epollMissing + ")");
+    log.info("memory budget for hellos and relaying: {}", MemoryBudgets.describe(config.limits()));
+    if (!MemoryBudgets.failsFast()) {
+      log.warn(
+          "Netty cannot count its own direct memory (start with the launcher, or with"
+              + " -Dio.netty.tryReflectionSetAccessible=true --add-opens java.base/java.nio=ALL-UNNAMED):"
+              + " an exhausted direct memory then stalls event loops in the JDK's allocator");
+    }
     routing.get().pools().values().forEach(p -> p.allEndpoints().forEach(PoolEndpoint::resolve));
     healthChecker.watch(routing::get, config.backends());
     allowList.start();
@@ -157,7 +168,8 @@ final class EdgeProxyServer implements AutoCloseable {
             trusted(tls.proxyProtocolFrom()),
             tls.clientHelloTimeout(),
             tls.maxClientHelloBytes(),
-            c.limits().idleTimeout());
+            c.limits().idleTimeout(),
+            c.limits().halfClosedTimeout());
     return TlsFrontend.initializer(
         settings, resolver(AllowListRouteResolver.Listener.TLS), limits, events, ConnectionIds::next);
   }
@@ -208,7 +220,8 @@ final class EdgeProxyServer implements AutoCloseable {
     AtomicReference<ChannelInitializer<Channel>> dataPath = new AtomicReference<>(initialDataPath);
     ServerBootstrap b = listenerBootstrap();
     childOptions.accept(b);
-    b.childHandler(new AcceptGate(name, limits, events, dataPath::get));
+    b.childHandler(
+        new MemoryGate(name, budget, events, new AcceptGate(name, limits, events, dataPath::get)));
     ListenerGroup group = new ListenerGroup(new LinkedHashMap<>(), dataPath, b);
     listenerGroups.put(name, group);
     events.listenerBound(name);
@@ -288,6 +301,11 @@ final class EdgeProxyServer implements AutoCloseable {
     if (draining) {
       reasons.add("shutting down");
     }
+    if (!budget.admitting()) {
+      reasons.add(
+          "memory budget: " + MemoryBudgets.mib(budget.used()) + " of " + MemoryBudgets.mib(budget.limit())
+              + " in use, refusing new connections");
+    }
     if (!allowList.ready()) {
       reasons.add(
           allowList.registry().isReady()
@@ -363,7 +381,7 @@ final class EdgeProxyServer implements AutoCloseable {
     } catch (IllegalStateException | InterruptedException e) {
       log.error("reload: {}", e.getMessage());
     }
-    Routing nextRouting = Routing.from(next);
+    Routing nextRouting = Routing.from(next, routing.get());
     nextRouting.pools().values().forEach(p -> p.allEndpoints().forEach(PoolEndpoint::resolve));
     routing.set(nextRouting);
     healthChecker.watch(routing::get, next.backends());

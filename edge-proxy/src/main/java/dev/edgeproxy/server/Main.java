@@ -39,6 +39,7 @@ public final class Main implements Runnable {
   static final int INTERNAL_ERROR = 70;
 
   public static void main(String[] args) {
+    failFastDirectMemory();
     int status;
     try {
       status = execute(args);
@@ -46,6 +47,21 @@ public final class Main implements Runnable {
       status = crashed(e);
     }
     System.exit(status);
+  }
+
+  /**
+   * Before any Netty class loads: lets Netty allocate direct buffers without a JDK cleaner, counted
+   * against its own cap ({@code io.netty.maxDirectMemory}, by default {@code
+   * -XX:MaxDirectMemorySize}). An allocation over the cap then fails at once with Netty's
+   * OutOfDirectMemoryError, which closes that one connection; the JDK's own accounting instead
+   * forces a full GC and sleeps on the event loop for each failed allocation, freezing the node.
+   * Needs {@code java.base/java.nio} opened, which the jar's manifest does ({@code Add-Opens}).
+   * A value given on the command line wins.
+   */
+  static void failFastDirectMemory() {
+    if (System.getProperty("io.netty.tryReflectionSetAccessible") == null) {
+      System.setProperty("io.netty.tryReflectionSetAccessible", "true");
+    }
   }
 
   /** Runs a command and returns its exit status (tests call this without exiting the JVM). */

@@ -73,6 +73,11 @@ final class PoolEndpoint implements Upstream {
     return pool;
   }
 
+  /** The health thresholds, for telling whether a reload changed this endpoint. */
+  String thresholds() {
+    return unhealthyAfter + "/" + healthyAfter;
+  }
+
   boolean healthy() {
     return healthy;
   }

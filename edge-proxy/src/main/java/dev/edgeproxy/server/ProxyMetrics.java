@@ -1,6 +1,7 @@
 package dev.edgeproxy.server;
 
 import dev.edgeproxy.sni.ConnectionRecord;
+import dev.edgeproxy.sni.MemoryBudget;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -103,6 +104,18 @@ final class ProxyMetrics {
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofNanos(100_000))
         .maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+  }
+
+  /** The memory budget's use and size ({@code edge_memory_budget_used_bytes}, {@code _limit_bytes}). */
+  static void registerBudget(MeterRegistry registry, MemoryBudget budget) {
+    Gauge.builder("edge.memory.budget.used", budget, MemoryBudget::used)
+        .description("Direct memory held by buffered ClientHellos and relayed bytes, counted by the budget")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("edge.memory.budget.limit", budget, MemoryBudget::limit)
+        .description("The memory budget; stalled connections are shed from 75% of it, new ones refused from 90%")
+        .baseUnit("bytes")
         .register(registry);
   }
 

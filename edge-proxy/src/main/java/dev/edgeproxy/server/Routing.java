@@ -4,6 +4,7 @@ import dev.edgeproxy.config.BackendPoolConfig;
 import dev.edgeproxy.config.EdgeProxyConfig;
 import dev.edgeproxy.config.Endpoint;
 import dev.edgeproxy.sni.ProxyHeaderSpec;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +29,26 @@ record Routing(
   }
 
   static Routing from(EdgeProxyConfig config) {
+    return from(config, null);
+  }
+
+  /**
+   * As {@link #from(EdgeProxyConfig)}, for a reload: an endpoint that is unchanged (same pool,
+   * list, host, port and health thresholds) is the same object as in {@code previous}, so what is
+   * known about it survives: its health (a dead endpoint stays out of rotation instead of being
+   * tried first again), its resolved address and its open-connection count (least-connections),
+   * which connections opened before the reload still give back when they end.
+   */
+  static Routing from(EdgeProxyConfig config, Routing previous) {
+    Map<String, PoolEndpoint> known = new HashMap<>();
+    if (previous != null) {
+      previous.pools().values().forEach(p -> {
+        p.tlsEndpoints().forEach(e -> known.put(key("tls", e), e));
+        p.httpEndpoints().forEach(e -> known.put(key("http", e), e));
+      });
+    }
     Map<String, BackendPool> pools = new LinkedHashMap<>();
-    config.backends().forEach((name, pool) -> pools.put(name, pool(name, pool)));
+    config.backends().forEach((name, pool) -> pools.put(name, pool(name, pool, known)));
     return new Routing(
         pools,
         config.defaultBackend(),
@@ -37,12 +56,16 @@ record Routing(
         config.allowlist().enforce());
   }
 
-  private static BackendPool pool(String name, BackendPoolConfig c) {
+  private static BackendPool pool(String name, BackendPoolConfig c, Map<String, PoolEndpoint> known) {
     var hc = c.healthCheck();
     List<PoolEndpoint> tls =
-        c.tls().stream().map(e -> endpoint(name, e, hc.unhealthyAfter(), hc.healthyAfter())).toList();
+        c.tls().stream()
+            .map(e -> reuse(known, "tls", endpoint(name, e, hc.unhealthyAfter(), hc.healthyAfter())))
+            .toList();
     List<PoolEndpoint> http =
-        c.http().stream().map(e -> endpoint(name, e, hc.unhealthyAfter(), hc.healthyAfter())).toList();
+        c.http().stream()
+            .map(e -> reuse(known, "http", endpoint(name, e, hc.unhealthyAfter(), hc.healthyAfter())))
+            .toList();
     return new BackendPool(
         name,
         tls,
@@ -52,6 +75,16 @@ record Routing(
             ? BackendPool.Balance.LEAST_CONNECTIONS
             : BackendPool.Balance.ROUND_ROBIN,
         c.connectTimeout());
+  }
+
+  private static PoolEndpoint reuse(Map<String, PoolEndpoint> known, String list, PoolEndpoint fresh) {
+    PoolEndpoint before = known.get(key(list, fresh));
+    return before != null ? before : fresh;
+  }
+
+  /** What makes two endpoints the same across a reload. */
+  private static String key(String list, PoolEndpoint e) {
+    return String.join("\0", e.pool(), list, e.label(), e.thresholds());
   }
 
   private static PoolEndpoint endpoint(String pool, Endpoint e, int unhealthyAfter, int healthyAfter) {

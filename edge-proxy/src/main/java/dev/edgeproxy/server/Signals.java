@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * SIGTERM/SIGINT start a drain and SIGHUP asks for a reload. The JVM's default for SIGTERM is to
@@ -24,7 +25,13 @@ final class Signals {
     Signal.handle(new Signal("TERM"), sig -> s.terminate("SIGTERM"));
     Signal.handle(new Signal("INT"), sig -> s.terminate("SIGINT"));
     try {
-      Signal.handle(new Signal("HUP"), sig -> s.reloadRequested());
+      SignalHandler before = Signal.handle(new Signal("HUP"), sig -> s.reloadRequested());
+      if (before == SignalHandler.SIG_IGN) {
+        // The JVM keeps a disposition it inherited as "ignore" (nohup) and installs nothing.
+        log.warn(
+            "SIGHUP is ignored by this process (started under nohup?): reload by SIGHUP is"
+                + " unavailable; use POST /sync for the allow-list, or restart for the configuration");
+      }
     } catch (IllegalArgumentException e) {
       log.warn("SIGHUP is not available on this platform: reload by restarting");
     }

@@ -1,5 +1,7 @@
 package dev.edgeproxy.server;
 
+import dev.edgeproxy.config.ConfigException;
+import dev.edgeproxy.config.ConfigLoader;
 import dev.edgeproxy.config.Validation;
 import dev.edgeproxy.config.ConfigProblem;
 import java.nio.file.Path;
@@ -30,6 +32,13 @@ final class ValidateCommand implements Callable<Integer> {
   public Integer call() {
     List<ConfigProblem> problems = Validation.validate(config);
     if (problems.isEmpty()) {
+      try {
+        // Advice, not errors: the budget bounds what maxConnections would let through.
+        MemoryBudgets.warnings(ConfigLoader.load(config)).forEach(w -> System.err.println("warning: " + w));
+      } catch (ConfigException e) {
+        e.problems().forEach(p -> System.out.println(p));
+        return 1;
+      }
       System.out.println("OK");
       return 0;
     }

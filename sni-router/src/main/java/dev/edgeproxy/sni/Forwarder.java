@@ -63,12 +63,27 @@ public final class Forwarder {
       RouteDecision.Forward decision,
       ByteBuf alreadyRead,
       Duration idleTimeout) {
+    forward(inbound, tracker, decision, alreadyRead, idleTimeout, idleTimeout);
+  }
+
+  /**
+   * As {@link #forward(Channel, ConnectionTracker, RouteDecision.Forward, ByteBuf, Duration)};
+   * once either side has sent its FIN, no byte moving for {@code halfClosedTimeout} closes both.
+   */
+  public static void forward(
+      Channel inbound,
+      ConnectionTracker tracker,
+      RouteDecision.Forward decision,
+      ByteBuf alreadyRead,
+      Duration idleTimeout,
+      Duration halfClosedTimeout) {
     try {
       Objects.requireNonNull(inbound, "inbound");
       Objects.requireNonNull(tracker, "tracker");
       Objects.requireNonNull(decision, "decision");
       Objects.requireNonNull(alreadyRead, "alreadyRead");
       Objects.requireNonNull(idleTimeout, "idleTimeout");
+      Objects.requireNonNull(halfClosedTimeout, "halfClosedTimeout");
     } catch (NullPointerException e) {
       if (alreadyRead != null) {
         alreadyRead.release();
@@ -76,7 +91,10 @@ public final class Forwarder {
       throw e;
     }
     if (!inbound.eventLoop().inEventLoop()) {
-      inbound.eventLoop().execute(() -> forward(inbound, tracker, decision, alreadyRead, idleTimeout));
+      inbound
+          .eventLoop()
+          .execute(
+              () -> forward(inbound, tracker, decision, alreadyRead, idleTimeout, halfClosedTimeout));
       return;
     }
     tracker.forwarding(decision);
@@ -88,7 +106,7 @@ public final class Forwarder {
         .addLast(
             PipelineNames.UPSTREAM_CONNECT,
             new UpstreamConnector(
-                tracker, decision, alreadyRead, idleTimeout, events));
+                tracker, decision, alreadyRead, idleTimeout, halfClosedTimeout, events));
   }
 
   /**

@@ -101,7 +101,8 @@ public final class HttpFrontend {
     p.addLast(ENCODER, encoder);
     p.addLast(
         PipelineNames.IDLE,
-        new IdleStateHandler(0, 0, settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        // observeOutput: a response still being written out (a slow download) is not idle
+        new IdleStateHandler(true, 0, 0, settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
     p.addLast(FRONTEND, new HttpFrontendHandler(settings, resolver, tracker, dialer, counter, encoder));
   }
 

@@ -1,16 +1,25 @@
 package dev.edgeproxy.sni;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DuplexChannel;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The state both {@link RelayHandler}s of one forwarded connection share: which side stopped
- * sending, and how the pair ends. Both channels live on the same event loop, so no locks.
+ * sending, how the pair ends, the bytes it queues for a peer (counted in the listener's {@link
+ * MemoryBudget}; the relay can be shed while a peer is not taking them) and, once {@link
+ * #startTimers} ran, when it has been idle too long. Both channels live on the same event loop, so
+ * no locks; only the budget's shedding reads {@link #heldBytes()} and {@link #stalledSinceNanos()}
+ * from another thread.
  */
-final class Relay implements ConnectionHandle {
+final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
+  static final String REASON_IDLE = "idle_timeout";
+  static final String REASON_HALF_CLOSED = "half_closed_timeout";
+
   /** How long a half-closed side may keep sending before it is closed anyway. */
   static final long LINGER_MILLIS = 2000;
 
@@ -20,11 +29,93 @@ final class Relay implements ConnectionHandle {
   /** Output shut down after the other side's input ended: one per direction. */
   private boolean inboundOutputShut;
   private boolean outboundOutputShut;
+  private final MemoryBudget budget;
+  /** Bytes written to either channel and not yet written out by it (or failed). */
+  private volatile long queued;
+  /** When a peer last stopped taking bytes; 0 while both are writable. */
+  private volatile long stalledSince;
+  private final RelayTimer timer;
 
   Relay(Channel inbound, Channel outbound, ConnectionTracker tracker) {
     this.inbound = inbound;
     this.outbound = outbound;
     this.tracker = tracker;
+    this.budget = MemoryBudget.of(inbound);
+    this.timer = new RelayTimer(this);
+    inbound.closeFuture().addListener(f -> budget.unstalled(this));
+  }
+
+  /**
+   * Closes the pair once no byte has moved either way on either socket for {@code idleTimeout}, or
+   * for {@code halfClosedTimeout} once either side has sent its FIN. Without it (the HTTP listener's
+   * tunnels) the pipeline's own idle handler decides, through {@link #idle()}.
+   */
+  void startTimers(Duration idleTimeout, Duration halfClosedTimeout) {
+    timer.start(idleTimeout, halfClosedTimeout);
+  }
+
+  /** Bytes arrived on either channel. */
+  void readActivity() {
+    timer.activity();
+  }
+
+  /**
+   * Writes {@code msg} to {@code to}, counting its bytes in the budget until they are written out.
+   * A failed write closes both, as a write error is an I/O error on that socket.
+   */
+  void write(Channel to, Object msg) {
+    if (!(msg instanceof ByteBuf bytes) || !bytes.isReadable()) {
+      to.write(msg, to.voidPromise());
+      return;
+    }
+    long n = bytes.readableBytes();
+    budget.reserve(n);
+    queued += n;
+    to.write(msg)
+        .addListener(
+            (ChannelFutureListener)
+                written -> {
+                  queued -= n;
+                  budget.release(n);
+                  if (!written.isSuccess()) {
+                    failed();
+                  }
+                });
+  }
+
+  /** A channel's writability changed: a relay whose peer does not take bytes can be shed. */
+  void writabilityChanged() {
+    boolean blocked = !inbound.isWritable() || !outbound.isWritable();
+    if (blocked && stalledSince == 0 && inbound.isActive()) {
+      stalledSince = System.nanoTime();
+      budget.stalled(this);
+    } else if (!blocked && stalledSince != 0) {
+      stalledSince = 0;
+      budget.unstalled(this);
+    }
+  }
+
+  @Override
+  public long stalledSinceNanos() {
+    return stalledSince;
+  }
+
+  @Override
+  public long heldBytes() {
+    return queued;
+  }
+
+  @Override
+  public void shed(MemoryBudget from) {
+    inbound
+        .eventLoop()
+        .execute(
+            () -> {
+              long held = queued;
+              tracker.closeReason(MemoryBudget.REASON_SHED);
+              closeBoth(); // fails the queued writes, which gives their bytes back
+              from.shedDone(held);
+            });
   }
 
   Channel inbound() {
@@ -45,6 +136,7 @@ final class Relay implements ConnectionHandle {
 
   /** {@code source} will send nothing more: pass the FIN on once what it sent is flushed. */
   void inputShutdown(Channel source) {
+    timer.halfClosed();
     Channel peer = peerOf(source);
     if (!peer.isActive()) {
       // Nothing can be relayed either way any more.
@@ -85,12 +177,17 @@ final class Relay implements ConnectionHandle {
 
   /** One side is gone: let the other receive what is already queued for it, then close it. */
   void inactive(Channel channel) {
+    timer.halfClosed(); // what is left is flushing to the other side: bounded like a half-close
     lingeringClose(peerOf(channel));
   }
 
-  /** No bytes either way for the idle timeout. */
+  /** No bytes either way for the idle timeout (or the half-closed timeout after a FIN). */
   void idle() {
-    tracker.closeReason("idle_timeout");
+    idle(REASON_IDLE);
+  }
+
+  void idle(String reason) {
+    tracker.closeReason(reason);
     closeBoth();
   }
 
@@ -111,6 +208,7 @@ final class Relay implements ConnectionHandle {
   }
 
   void closeBoth() {
+    timer.stop();
     inbound.close();
     outbound.close();
   }

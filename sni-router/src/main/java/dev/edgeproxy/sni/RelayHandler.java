@@ -33,6 +33,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       return;
     }
+    relay.readActivity();
     if (msg instanceof ByteBuf bytes) {
       if (fromClient) {
         relay.tracker().countIn(bytes.readableBytes());
@@ -40,9 +41,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         relay.tracker().countOut(bytes.readableBytes());
       }
     }
-    // Ownership passes to the peer's outbound buffer. A failed write fires exceptionCaught in the
-    // peer's pipeline (void promise), where its RelayHandler closes both.
-    peer.write(msg, peer.voidPromise());
+    // Ownership passes to the peer's outbound buffer; the relay counts the bytes in the memory
+    // budget until they are written out, and closes both if the write fails.
+    relay.write(peer, msg);
     if (!peer.isWritable()) {
       ctx.channel().config().setAutoRead(false);
     }
@@ -59,6 +60,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     // As Velocity's BackendPlaySessionHandler: the peer reads only while we can take its bytes.
     Channel peer = relay.peerOf(ctx.channel());
     peer.config().setAutoRead(ctx.channel().isWritable());
+    relay.writabilityChanged();
     ctx.fireChannelWritabilityChanged();
   }
 

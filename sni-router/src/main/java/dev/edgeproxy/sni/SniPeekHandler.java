@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * size, asks the {@link RouteResolver}, then either hands the untouched bytes to the forwarding
  * stage and removes itself, or refuses. It never connects anywhere and never counts metrics.
  */
-final class SniPeekHandler extends ChannelInboundHandlerAdapter {
+final class SniPeekHandler extends ChannelInboundHandlerAdapter implements MemoryBudget.Sheddable {
 
   /** What happens to a connection the resolver forwards (production: {@link Forwarder}). */
   @FunctionalInterface
@@ -34,8 +34,16 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter {
   private final ConnectionTracker tracker;
   private final ForwardingStage forwardingStage;
   private final ClientHelloParser parser;
-  /** Every byte read so far, untouched: it is replayed to the backend byte for byte. */
+  /**
+   * Every byte read so far, untouched: it is replayed to the backend byte for byte. Allocated at the
+   * first byte and grown with what arrives, its capacity reserved in the listener's {@link
+   * MemoryBudget}: a connection that sends nothing holds no buffer.
+   */
   private ByteBuf cumulation;
+  private MemoryBudget budget = MemoryBudget.UNLIMITED;
+  /** The capacity of {@link #cumulation} reserved in {@link #budget}; read by a shedding thread. */
+  private volatile long reserved;
+  private ChannelHandlerContext ctx;
   private ScheduledFuture<?> timeout;
   private boolean decided;
 
@@ -57,7 +65,8 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    cumulation = ctx.alloc().buffer(1024);
+    this.ctx = ctx;
+    budget = MemoryBudget.of(ctx.channel());
     // The timeout counts from accept, so the time spent on an incoming PROXY header counts too.
     long remaining = clientHelloTimeout.toNanos() - (System.nanoTime() - tracker.startNanos());
     timeout = ctx.executor().schedule(() -> onTimeout(ctx), Math.max(0, remaining), TimeUnit.NANOSECONDS);
@@ -66,10 +75,7 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
     cancelTimeout();
-    if (cumulation != null) {
-      cumulation.release();
-      cumulation = null;
-    }
+    releaseHello();
   }
 
   @Override
@@ -82,6 +88,10 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter {
     }
     try {
       tracker.countIn(in.readableBytes());
+      if (!makeRoom(ctx, in.readableBytes())) {
+        reject(ctx, MemoryBudget.REASON_REFUSED);
+        return;
+      }
       cumulation.writeBytes(in);
     } finally {
       in.release();
@@ -116,6 +126,7 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     decided = true;
     cancelTimeout();
+    releaseHello();
     ctx.fireChannelInactive();
   }
 
@@ -134,8 +145,15 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter {
 
   private void reject(ChannelHandlerContext ctx, String reason) {
     finishPeek(ctx);
+    releaseHello();
     tracker.refuse(reason, null);
-    ctx.close();
+    if (ClientHelloParser.MALFORMED.equals(reason)) {
+      // It is TLS but broken: answer as a TLS server would, so the client reports a decode error
+      // instead of a reset. Non-TLS bytes, timeouts and oversize hellos get a plain close.
+      ctx.writeAndFlush(TlsAlerts.decodeError()).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.close();
+    }
   }
 
   private void decide(ChannelHandlerContext ctx, ClientHelloInfo hello) {
@@ -154,9 +172,11 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter {
     if (decision instanceof RouteDecision.Forward forward) {
       ByteBuf replay = cumulation;
       cumulation = null; // ownership goes to the forwarding stage
+      giveBackReservation(); // the relay accounts for it again when it writes it to the backend
       ctx.pipeline().remove(this);
       forwardingStage.start(ctx.channel(), tracker, forward, replay);
     } else if (decision instanceof RouteDecision.Refuse refuse) {
+      releaseHello();
       tracker.refuse(refuse.reason(), refuse.host() != null ? refuse.host() : hello.serverName());
       if (refuse.alert()) {
         ctx.writeAndFlush(TlsAlerts.unrecognizedName()).addListener(ChannelFutureListener.CLOSE);
@@ -173,7 +193,76 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter {
   private void finishPeek(ChannelHandlerContext ctx) {
     decided = true;
     cancelTimeout();
+    budget.unstalled(this);
     ctx.channel().config().setAutoRead(false);
+  }
+
+  /**
+   * Makes {@code incoming} more bytes fit in {@link #cumulation}: the first read allocates just
+   * what arrived, later ones grow it by doubling up to the hello cap (or to what is needed beyond
+   * it, which the cap check then refuses). False when the budget cannot take the growth.
+   */
+  private boolean makeRoom(ChannelHandlerContext ctx, int incoming) {
+    int needed = (cumulation == null ? 0 : cumulation.readableBytes()) + incoming;
+    int capacity = cumulation == null ? 0 : cumulation.capacity();
+    if (needed <= capacity) {
+      return true;
+    }
+    int grown = cumulation == null ? needed : Math.max(needed, Math.min(capacity * 2, maxClientHelloBytes));
+    if (!budget.tryReserve(grown - capacity)) {
+      return false;
+    }
+    if (cumulation == null) {
+      cumulation = ctx.alloc().buffer(grown);
+      budget.stalled(this); // from its first byte until decided, a hello can be shed
+    } else {
+      cumulation.capacity(grown);
+    }
+    reserved = grown;
+    return true;
+  }
+
+  private void releaseHello() {
+    budget.unstalled(this);
+    if (cumulation != null) {
+      cumulation.release();
+      cumulation = null;
+    }
+    giveBackReservation();
+  }
+
+  private void giveBackReservation() {
+    long held = reserved;
+    if (held > 0) {
+      reserved = 0;
+      budget.release(held);
+    }
+  }
+
+  @Override
+  public long stalledSinceNanos() {
+    return tracker.startNanos();
+  }
+
+  @Override
+  public long heldBytes() {
+    return reserved;
+  }
+
+  @Override
+  public void shed(MemoryBudget from) {
+    ctx.executor()
+        .execute(
+            () -> {
+              long held = reserved;
+              if (!decided) {
+                finishPeek(ctx);
+                releaseHello();
+                tracker.refuse(MemoryBudget.REASON_SHED, null);
+                ctx.close();
+              }
+              from.shedDone(held);
+            });
   }
 
   private void cancelTimeout() {

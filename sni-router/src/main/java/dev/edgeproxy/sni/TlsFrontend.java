@@ -91,7 +91,8 @@ public final class TlsFrontend {
             events,
             tracker,
             (inbound, t, decision, hello) ->
-                stage.start(inbound, t, decision, hello, settings.idleTimeout())));
+                stage.start(
+                    inbound, t, decision, hello, settings.idleTimeout(), settings.halfClosedTimeout())));
   }
 
   /** {@link Forwarder#forward}'s shape, so tests can stand in for the backend side. */
@@ -102,7 +103,8 @@ public final class TlsFrontend {
         ConnectionTracker tracker,
         RouteDecision.Forward decision,
         ByteBuf hello,
-        Duration idleTimeout);
+        Duration idleTimeout,
+        Duration halfClosedTimeout);
   }
 
   private TlsFrontend() {}

@@ -15,7 +15,10 @@ import java.util.function.Predicate;
  *     header is believed; a connection from any other peer is closed before anything is read
  * @param clientHelloTimeout the most time from accept to a complete ClientHello
  * @param maxClientHelloBytes the most bytes read before the decision, record headers included
- * @param idleTimeout a forwarded connection with no byte either way for this long is closed
+ * @param idleTimeout a forwarded connection with no byte moving either way on either socket for
+ *     this long is closed
+ * @param halfClosedTimeout once either side of a forwarded connection has sent its FIN, no byte
+ *     moving for this long closes it
  */
 public record TlsFrontendSettings(
     String listenerName,
@@ -23,7 +26,8 @@ public record TlsFrontendSettings(
     Predicate<InetAddress> proxyProtocolFrom,
     Duration clientHelloTimeout,
     int maxClientHelloBytes,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    Duration halfClosedTimeout) {
   /** The smallest cap that still fits a minimal hello; real ones are 16 KiB to 64 KiB. */
   public static final int MIN_CLIENT_HELLO_BYTES = 512;
   /** A handshake message length is 24 bits. */
@@ -34,11 +38,30 @@ public record TlsFrontendSettings(
     Objects.requireNonNull(proxyProtocolFrom, "proxyProtocolFrom");
     requirePositive(clientHelloTimeout, "clientHelloTimeout");
     requirePositive(idleTimeout, "idleTimeout");
+    requirePositive(halfClosedTimeout, "halfClosedTimeout");
     if (maxClientHelloBytes < MIN_CLIENT_HELLO_BYTES || maxClientHelloBytes > MAX_CLIENT_HELLO_BYTES) {
       throw new IllegalArgumentException(
           "maxClientHelloBytes must be in [" + MIN_CLIENT_HELLO_BYTES + ", " + MAX_CLIENT_HELLO_BYTES
               + "]: " + maxClientHelloBytes);
     }
+  }
+
+  /** Settings whose half-closed timeout is 30 s (or the idle timeout when that is shorter). */
+  public TlsFrontendSettings(
+      String listenerName,
+      boolean acceptProxyProtocol,
+      Predicate<InetAddress> proxyProtocolFrom,
+      Duration clientHelloTimeout,
+      int maxClientHelloBytes,
+      Duration idleTimeout) {
+    this(
+        listenerName, acceptProxyProtocol, proxyProtocolFrom, clientHelloTimeout,
+        maxClientHelloBytes, idleTimeout,
+        idleTimeout == null ? null : min(idleTimeout, Duration.ofSeconds(30)));
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static void requirePositive(Duration d, String name) {

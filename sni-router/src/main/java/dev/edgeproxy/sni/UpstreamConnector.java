@@ -7,10 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Sits on the client channel while {@link BackendDialer} makes the backend connection (candidates
@@ -23,6 +21,7 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
   private final ConnectionTracker tracker;
   private final RouteDecision.Forward decision;
   private final Duration idleTimeout;
+  private final Duration halfClosedTimeout;
   private final RouterEvents events;
   /** Bytes already read from the client, replayed first: the peeked hello plus any late reads. */
   private CompositeByteBuf pending;
@@ -37,11 +36,13 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
       RouteDecision.Forward decision,
       ByteBuf alreadyRead,
       Duration idleTimeout,
+      Duration halfClosedTimeout,
       RouterEvents events) {
     this.tracker = tracker;
     this.decision = decision;
     this.initial = alreadyRead;
     this.idleTimeout = idleTimeout;
+    this.halfClosedTimeout = halfClosedTimeout;
     this.events = events;
   }
 
@@ -124,14 +125,12 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
 
     ByteBuf replay = pending;
     pending = null; // ownership goes to the backend's outbound buffer
-    outbound.writeAndFlush(replay, outbound.voidPromise());
+    relay.write(outbound, replay);
+    outbound.flush();
 
     ChannelPipeline client = inbound.pipeline();
     client.replace(this, PipelineNames.RELAY, new RelayHandler(relay, true));
-    client.addBefore(
-        PipelineNames.RELAY,
-        PipelineNames.IDLE,
-        new IdleStateHandler(0, 0, idleTimeout.toNanos(), TimeUnit.NANOSECONDS));
+    relay.startTimers(idleTimeout, halfClosedTimeout);
     events.connectionForwarded(tracker.info(), decision.host(), decision.pool(), relay);
 
     if (clientInputShutdown) {

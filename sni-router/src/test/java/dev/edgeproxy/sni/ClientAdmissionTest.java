@@ -60,7 +60,7 @@ class ClientAdmissionTest {
         };
     TlsFrontend.init(
         channel, settings, resolver, limit, events, "0123456789abcdef",
-        (inbound, tracker, decision, hello, idle) -> {
+        (inbound, tracker, decision, hello, idle, halfClosed) -> {
           hello.release();
           throw new AssertionError("nothing is forwarded here");
         });

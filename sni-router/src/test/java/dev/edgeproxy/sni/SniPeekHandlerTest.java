@@ -20,6 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class SniPeekHandlerTest {
   static final Duration HELLO_TIMEOUT = Duration.ofSeconds(5);
@@ -61,7 +66,7 @@ class SniPeekHandlerTest {
             "tls", proxyProtocol, peer -> true, HELLO_TIMEOUT, maxBytes, Duration.ofSeconds(60));
     TlsFrontend.init(
         channel, settings, resolver, ClientLimit.UNLIMITED, events, "0123456789abcdef",
-        (inbound, tracker, decision, hello, idle) -> {
+        (inbound, tracker, decision, hello, idle, halfClosed) -> {
           forwardedBytes.add(hello);
           forwardedDecisions.add(decision);
           tracker.forwarding(decision);
@@ -199,15 +204,53 @@ class SniPeekHandlerTest {
     assertThat(record.decision()).isEqualTo("refused");
   }
 
-  @Test
-  void malformedIsClosedWithoutAsking() {
+  /** A single-record hello whose record and handshake lengths are set from its body. */
+  static byte[] framed(byte[] body) {
+    return Hellos.records(Hellos.handshake(body), 16384);
+  }
+
+  static byte[] body(byte[] singleRecordHello) {
+    return Arrays.copyOfRange(singleRecordHello, 9, singleRecordHello.length);
+  }
+
+  static Stream<Arguments> malformedHellos() {
+    byte[] good = Hellos.jdk("TLSv1.3", "bad.example.com");
+    byte[] badSessionId = good.clone();
+    badSessionId[5 + 4 + 2 + 32] = 33; // a session id is at most 32 bytes
+    byte[] body = body(good);
+    byte[] truncatedExtensions = framed(Arrays.copyOf(body, body.length - 3));
+    byte[] trailingInRecord = good.clone();
+    trailingInRecord = Hellos.concat(trailingInRecord, new byte[] {0});
+    int recordLength = Hellos.u16(trailingInRecord, 3) + 1; // the record claims the extra byte too
+    trailingInRecord[3] = (byte) (recordLength >>> 8);
+    trailingInRecord[4] = (byte) recordLength;
+    byte[] wrongHandshakeType = good.clone();
+    wrongHandshakeType[5] = 2;
+    return Stream.of(
+        Arguments.of("bad session id length", badSessionId),
+        Arguments.of("truncated extensions", truncatedExtensions),
+        Arguments.of("trailing bytes in the record", trailingInRecord),
+        Arguments.of("not a ClientHello", wrongHandshakeType));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("malformedHellos")
+  void malformedTlsGetsDecodeErrorBeforeTheClose(String what, byte[] hello) {
     channel(allowing(), false, 16384);
-    byte[] bad = Hellos.jdk("TLSv1.3", "bad.example.com");
-    bad[5] = 2;
-    channel.writeInbound(Unpooled.wrappedBuffer(bad));
+    writeInChunks(channel, hello, 64);
+    ByteBuf alert = channel.readOutbound();
+    assertThat(alert).as("a fatal alert for a malformed hello (%s)", what).isNotNull();
+    try {
+      assertThat(ByteBufUtil.hexDump(alert)).isEqualTo("15030300020232"); // fatal decode_error (50)
+    } finally {
+      alert.release();
+    }
+    assertThat(channel.<Object>readOutbound()).isNull();
     assertThat(channel.isOpen()).isFalse();
     assertThat(resolverCalls).hasValue(0);
-    assertThat(closedRecord().reason()).isEqualTo("malformed");
+    ConnectionRecord record = closedRecord();
+    assertThat(record.decision()).isEqualTo("refused");
+    assertThat(record.reason()).isEqualTo("malformed");
   }
 
   @Test

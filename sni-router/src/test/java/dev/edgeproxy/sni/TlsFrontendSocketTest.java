@@ -168,7 +168,14 @@ class TlsFrontendSocketTest {
   }
 
   int startFrontend(Function<RouteRequest, RouteDecision> resolver, Duration idleTimeout) throws Exception {
-    TlsFrontendSettings settings = new TlsFrontendSettings("tls", false, peer -> false, Duration.ofSeconds(5), 16384, idleTimeout);
+    return startFrontend(resolver, idleTimeout, idleTimeout);
+  }
+
+  int startFrontend(Function<RouteRequest, RouteDecision> resolver, Duration idleTimeout, Duration halfClosedTimeout)
+      throws Exception {
+    TlsFrontendSettings settings =
+        new TlsFrontendSettings(
+            "tls", false, peer -> false, Duration.ofSeconds(5), 16384, idleTimeout, halfClosedTimeout);
     ChannelInitializer<Channel> data =
         TlsFrontend.initializer(settings, resolver::apply, ClientLimit.UNLIMITED, events, ConnectionIds::next);
     ServerBootstrap b = new ServerBootstrap().group(group).channel(serverChannel);
@@ -488,6 +495,39 @@ class TlsFrontendSocketTest {
     }
     ConnectionRecord record = events.awaitClosed();
     assertThat(record.reason()).isEqualTo("idle_timeout");
+    awaitValue(upstream.releases(), 1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void halfClosedConnectionsAreBoundedByTheirOwnTimeout(Transport transport) throws Exception {
+    start(transport);
+    // A backend that accepts and then neither reads nor answers nor closes: the stuck backend.
+    ServerSocket stuck = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+      try {
+        return stuck.accept();
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    TestUpstream upstream = new TestUpstream(stuck.getLocalPort());
+    int port = startFrontend(r -> forward(upstream), Duration.ofSeconds(60), Duration.ofMillis(300));
+    try (stuck; Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      client.setSoTimeout(10_000);
+      client.getOutputStream().write(Hellos.jdk("TLSv1.3", HOST));
+      client.getOutputStream().flush();
+      events.forwarded.poll(5, TimeUnit.SECONDS);
+      long finSent = System.nanoTime();
+      client.shutdownOutput(); // the client is done; the backend stays silent
+      assertThat(readUntilClosed(client)).as("closed well before the 60 s idle timeout").isTrue();
+      long tookMillis = (System.nanoTime() - finSent) / 1_000_000;
+      assertThat(tookMillis).as("closed after the half-closed timeout (ms)").isBetween(250L, 5_000L);
+      accepted.get(5, TimeUnit.SECONDS).close();
+    }
+    ConnectionRecord record = events.awaitClosed();
+    assertThat(record.decision()).isEqualTo("forwarded");
+    assertThat(record.reason()).isEqualTo("half_closed_timeout");
     awaitValue(upstream.releases(), 1);
   }
 

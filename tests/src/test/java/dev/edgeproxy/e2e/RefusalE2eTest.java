@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Refusals: by name (TLS alert unrecognized_name, nothing forwarded) and for broken hellos (closed silently).
+ * Refusals: by name (TLS alert unrecognized_name, nothing forwarded), malformed TLS hellos (alert decode_error),
+ * and non-TLS, stalled or oversized hellos (closed without an answer).
  * Each test uses host names of its own, so the access-log line it looks for is unambiguous.
  */
 class RefusalE2eTest {
@@ -183,6 +184,45 @@ class RefusalE2eTest {
     AccessLogEntry entry = proxy.awaitAccessLog(outcome.localPort());
     assertThat(entry.decision()).as(entry.line()).isEqualTo("refused");
     assertThat(entry.reason()).as(entry.line()).isEqualTo("too_large");
+  }
+
+  @Test
+  void malformedHelloGetsDecodeErrorAlertBeforeTheClose() throws Exception {
+    // A real JDK ClientHello whose extensions are cut short: record and handshake lengths are made
+    // to match the shorter body, so only the extension block's own length is wrong.
+    byte[] hello = jdkClientHello("www.example.test");
+    byte[] cut = java.util.Arrays.copyOf(hello, hello.length - 3);
+    int record = cut.length - 5;
+    int handshake = record - 4;
+    cut[3] = (byte) (record >>> 8);
+    cut[4] = (byte) record;
+    cut[6] = (byte) (handshake >>> 16);
+    cut[7] = (byte) (handshake >>> 8);
+    cut[8] = (byte) handshake;
+
+    RawClient.Outcome outcome = RawClient.sendAndAwaitClose(TlsConnection.loopback(proxy.tlsPort()), cut, 10_000);
+
+    assertThat(outcome.closedByPeer()).as(outcome.how()).isTrue();
+    assertThat(outcome.received()).as("a fatal decode_error alert (50), then the close")
+        .containsExactly(0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 50);
+    AccessLogEntry entry = proxy.awaitAccessLog(outcome.localPort());
+    assertThat(entry.decision()).as(entry.line()).isEqualTo("refused");
+    assertThat(entry.reason()).as(entry.line()).isEqualTo("malformed");
+    assertNeverReachedNginx("www.example.test");
+  }
+
+  /** The first flight of a JDK TLS client for {@code host}: one handshake record holding the ClientHello. */
+  private static byte[] jdkClientHello(String host) throws Exception {
+    javax.net.ssl.SSLEngine engine = javax.net.ssl.SSLContext.getDefault().createSSLEngine(host, 443);
+    engine.setUseClientMode(true);
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+    engine.wrap(java.nio.ByteBuffer.allocate(0), out);
+    out.flip();
+    byte[] bytes = new byte[out.remaining()];
+    out.get(bytes);
+    assertThat(bytes[0]).as("a handshake record").isEqualTo((byte) 0x16);
+    assertThat(((bytes[3] & 0xff) << 8 | bytes[4] & 0xff) + 5).as("exactly one record").isEqualTo(bytes.length);
+    return bytes;
   }
 
   private static AccessLogEntry awaitHost(String host) {

@@ -56,11 +56,40 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
     return startIn(dir, config, name);
   }
 
+  /**
+   * Starts the jar through the shipped launcher script ({@code edge-proxy/src/main/dist/edge-proxy}) with its own JVM
+   * flags, {@code launcherEnv} tuning them (e.g. EDGE_PROXY_HEAP, EDGE_PROXY_DIRECT), and waits until it is ready.
+   */
+  public static EdgeProxyProcess startWithLauncher(ProxyConfig config, Map<String, String> launcherEnv) {
+    return startWithLauncher(config, launcherEnv, List.of());
+  }
+
+  /** {@link #startWithLauncher(ProxyConfig, Map)} run by {@code wrapper} (e.g. {@code nohup}). */
+  public static EdgeProxyProcess startWithLauncher(
+      ProxyConfig config, Map<String, String> launcherEnv, List<String> wrapper) {
+    Path dir = writeFiles(config);
+    Path launcher = jar().getParent().getParent().resolve("src/main/dist/edge-proxy");
+    assertThat(launcher).as("the launcher script").isRegularFile();
+    Map<String, String> env = new java.util.LinkedHashMap<>(config.env());
+    env.putAll(launcherEnv);
+    env.put("EDGE_PROXY_JAR", jar().toString());
+    env.put("EDGE_PROXY_CDS_DIR", "");
+    env.put("JAVA", ProcessHandle.current().info().command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    List<String> command = new ArrayList<>(wrapper);
+    command.addAll(List.of("sh", launcher.toString(), "run", "--config", dir.resolve("edge-proxy.yaml").toString()));
+    return startProcess(dir, config, ChildProcess.start("edge-proxy", command, dir, env));
+  }
+
   private static EdgeProxyProcess startIn(Path dir, ProxyConfig config, String name) {
     ChildProcess process = ChildProcess.start(name,
         javaJar(List.of("-Dio.netty.leakDetection.level=" + config.leakDetectionLevel()),
             "run", "--config", dir.resolve("edge-proxy.yaml").toString()),
         dir, config.env());
+    return startProcess(dir, config, process);
+  }
+
+  private static EdgeProxyProcess startProcess(Path dir, ProxyConfig config, ChildProcess process) {
     EdgeProxyProcess proxy = new EdgeProxyProcess(config, dir, process);
     try {
       proxy.awaitReady();

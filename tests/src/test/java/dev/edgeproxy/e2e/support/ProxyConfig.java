@@ -41,6 +41,7 @@ public final class ProxyConfig {
   private String maxShrink = "50%";
   private int maxConnectionsPerIp = 256;
   private List<String> proxyProtocolFrom = List.of();
+  private int maxConnections = 1000;
   private String idleTimeout = "5m";
   private String drainTimeout = "3s";
   private String connectTimeout = "2s";
@@ -126,6 +127,11 @@ public final class ProxyConfig {
   /** {@code acceptProxyProtocol: true} with {@code proxyProtocolFrom} these networks. */
   public ProxyConfig acceptProxyProtocolFrom(String... networks) {
     this.proxyProtocolFrom = List.of(networks);
+    return this;
+  }
+
+  public ProxyConfig maxConnections(int value) {
+    this.maxConnections = value;
     return this;
   }
 
@@ -296,13 +302,13 @@ public final class ProxyConfig {
     }
     yaml.append("""
         limits:
-          maxConnections: 1000
+          maxConnections: %d
           maxConnectionsPerIp: %d
           idleTimeout: %s
           drainTimeout: %s
         accessLog:
           format: json
-        """.formatted(maxConnectionsPerIp, idleTimeout, drainTimeout));
+        """.formatted(maxConnections, maxConnectionsPerIp, idleTimeout, drainTimeout));
     return yaml.toString();
   }
 

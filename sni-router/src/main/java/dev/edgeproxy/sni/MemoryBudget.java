@@ -1,0 +1,188 @@
+package dev.edgeproxy.sni;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One byte budget for what the data path holds in direct memory across all connections: buffered
+ * ClientHellos and bytes queued for a peer that is not reading yet. Each per-connection bound
+ * holds, but thousands of connections that each stay within theirs can still exhaust the direct
+ * memory and freeze the node; this bounds the total, with three thresholds:
+ *
+ * <ul>
+ *   <li>from {@link #SHED_PERCENT}% of the budget the connections stalled longest (incomplete
+ *       hellos, relays whose peer stopped reading) are closed with reason {@value #REASON_SHED}
+ *       until the use is back under {@link #SHED_TARGET_PERCENT}%: those who hold memory without
+ *       moving it make room for new clients;
+ *   <li>from {@link #REFUSE_PERCENT}%, when shedding cannot keep up, new connections are refused
+ *       ({@link #admitting()} is false: the listener gate refuses with reason {@value
+ *       #REASON_REFUSED});
+ *   <li>a hello that would take the use over 100% is refused ({@value #REASON_REFUSED}). Relayed
+ *       bytes have already been read and are always accepted: the headroom between the budget and
+ *       the direct-memory cap takes them while the shedding catches up.
+ * </ul>
+ *
+ * <p>Thread-safe: event loops reserve and release concurrently.
+ */
+public final class MemoryBudget {
+  /** Where a listener's data path finds the budget of its channel; absent means unlimited. */
+  public static final AttributeKey<MemoryBudget> KEY =
+      AttributeKey.valueOf(MemoryBudget.class, "budget");
+
+  public static final String REASON_REFUSED = "memory_budget";
+  public static final String REASON_SHED = "memory_shed";
+  public static final int SHED_PERCENT = 75;
+  public static final int SHED_TARGET_PERCENT = 65;
+  public static final int REFUSE_PERCENT = 90;
+  /** Shedding passes are at most this often, so that a loaded node does not sort on every write. */
+  private static final long SHED_INTERVAL_NANOS = 5_000_000;
+
+  /** No limit: nothing refused, nothing shed (listeners without a budget, tests). */
+  static final MemoryBudget UNLIMITED = new MemoryBudget(Long.MAX_VALUE);
+
+  /** A connection holding budget that can be closed to give it back. */
+  interface Sheddable {
+    /** {@link System#nanoTime()} when it stopped making progress. */
+    long stalledSinceNanos();
+
+    /** Budget bytes it holds now. */
+    long heldBytes();
+
+    /** Closes it; safe from any thread; calls {@link #shedDone} once its bytes are released. */
+    void shed(MemoryBudget budget);
+  }
+
+  private final long limit;
+  private final long refuseAt;
+  private final long shedAt;
+  private final long shedTarget;
+  private final AtomicLong used = new AtomicLong();
+  /** Bytes of connections being shed whose release has not happened yet. */
+  private final AtomicLong shedding = new AtomicLong();
+  private final AtomicBoolean shedPass = new AtomicBoolean();
+  /** When the last pass started: under pressure every reservation asks, one pass per interval. */
+  private final AtomicLong lastPassNanos = new AtomicLong(System.nanoTime() - SHED_INTERVAL_NANOS);
+  private final Set<Sheddable> stalled = ConcurrentHashMap.newKeySet();
+  private final LongAdder refused = new LongAdder();
+  private final LongAdder shed = new LongAdder();
+
+  public MemoryBudget(long limitBytes) {
+    if (limitBytes <= 0) {
+      throw new IllegalArgumentException("memory budget must be positive: " + limitBytes);
+    }
+    this.limit = limitBytes;
+    this.refuseAt = limitBytes / 100 * REFUSE_PERCENT;
+    this.shedAt = limitBytes / 100 * SHED_PERCENT;
+    this.shedTarget = limitBytes / 100 * SHED_TARGET_PERCENT;
+  }
+
+  /** The budget of {@code channel}'s listener, or {@link #UNLIMITED}. */
+  static MemoryBudget of(Channel channel) {
+    MemoryBudget budget = channel.attr(KEY).get();
+    if (budget == null && channel.parent() != null) {
+      budget = channel.parent().attr(KEY).get();
+    }
+    return budget != null ? budget : UNLIMITED;
+  }
+
+  public long limit() {
+    return limit;
+  }
+
+  public long used() {
+    return used.get();
+  }
+
+  /** Whether new connections are taken: the use is under {@link #REFUSE_PERCENT}% of the budget. */
+  public boolean admitting() {
+    return used.get() < refuseAt;
+  }
+
+  /** Connections refused so far (at accept or for a hello that did not fit). */
+  public long refusedCount() {
+    return refused.sum();
+  }
+
+  /** Connections shed so far. */
+  public long shedCount() {
+    return shed.sum();
+  }
+
+  /** Counts a refusal made because {@link #admitting()} was false. */
+  public void refusedConnection() {
+    refused.increment();
+  }
+
+  /** Takes {@code bytes} for a hello if the use stays within the budget; false takes nothing. */
+  boolean tryReserve(long bytes) {
+    long now = used.addAndGet(bytes);
+    if (now > limit) {
+      used.addAndGet(-bytes);
+      refused.increment();
+      shedIfNeeded();
+      return false;
+    }
+    shedIfNeeded();
+    return true;
+  }
+
+  /** Takes {@code bytes} already read and on their way to a peer: never refused. */
+  void reserve(long bytes) {
+    used.addAndGet(bytes);
+    shedIfNeeded();
+  }
+
+  void release(long bytes) {
+    used.addAndGet(-bytes);
+  }
+
+  void stalled(Sheddable connection) {
+    if (this != UNLIMITED) { // nothing is ever shed there: do not collect connections in a shared set
+      stalled.add(connection);
+    }
+  }
+
+  void unstalled(Sheddable connection) {
+    stalled.remove(connection);
+  }
+
+  /** A shed connection has released what it held when it was chosen. */
+  void shedDone(long heldWhenShed) {
+    shedding.addAndGet(-heldWhenShed);
+  }
+
+  private void shedIfNeeded() {
+    if (used.get() - shedding.get() < shedAt
+        || System.nanoTime() - lastPassNanos.get() < SHED_INTERVAL_NANOS
+        || !shedPass.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      lastPassNanos.set(System.nanoTime());
+      List<Sheddable> oldestFirst = new ArrayList<>(stalled);
+      oldestFirst.sort(Comparator.comparingLong(Sheddable::stalledSinceNanos));
+      for (Sheddable connection : oldestFirst) {
+        if (used.get() - shedding.get() < shedTarget) {
+          break;
+        }
+        if (!stalled.remove(connection)) {
+          continue; // it moved again or closed meanwhile
+        }
+        long held = connection.heldBytes();
+        shedding.addAndGet(held);
+        shed.increment();
+        connection.shed(this);
+      }
+    } finally {
+      shedPass.set(false);
+    }
+  }
+}

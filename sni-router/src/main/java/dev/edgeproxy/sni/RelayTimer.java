@@ -1,0 +1,123 @@
+package dev.edgeproxy.sni;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The idle and half-closed timers of one {@link Relay}. Idle means no byte moving in either
+ * direction on either socket: a read on either channel counts, and so does progress of a write
+ * still queued on either channel (a client downloading slowly, a backend reading an upload slowly),
+ * which a per-channel idle handler that counts only completed writes misses.
+ *
+ * <p>Reads are stamped as they happen; write progress is sampled, {@value #CHECKS_PER_TIMEOUT}
+ * times per timeout, from the channels' outbound buffers (the message in flight, its progress and
+ * the bytes pending), as Netty's IdleStateHandler does with {@code observeOutput}. A connection is
+ * so closed between one and 1 + 1/{@value #CHECKS_PER_TIMEOUT} timeouts after its last byte moved.
+ * Runs on the relay's event loop only.
+ */
+final class RelayTimer {
+  static final int CHECKS_PER_TIMEOUT = 4;
+
+  private final Relay relay;
+  private long idleNanos;
+  private long halfClosedNanos;
+  private boolean halfClosed;
+  private long lastActivity;
+  private ScheduledFuture<?> check;
+  private final long[] inboundOutput = new long[3];
+  private final long[] outboundOutput = new long[3];
+
+  RelayTimer(Relay relay) {
+    this.relay = relay;
+  }
+
+  void start(Duration idleTimeout, Duration halfClosedTimeout) {
+    idleNanos = idleTimeout.toNanos();
+    halfClosedNanos = halfClosedTimeout.toNanos();
+    lastActivity = now();
+    outputMoved(relay.inbound(), inboundOutput);
+    outputMoved(relay.outbound(), outboundOutput);
+    schedule();
+  }
+
+  void activity() {
+    lastActivity = now();
+  }
+
+  /** One side sent its FIN (or closed): from now on the shorter half-closed timeout applies. */
+  void halfClosed() {
+    if (!halfClosed) {
+      halfClosed = true;
+      lastActivity = now(); // the FIN itself moved: the half-closed time counts from it
+      if (check != null) {
+        check.cancel(false);
+        schedule();
+      }
+    }
+  }
+
+  void stop() {
+    if (check != null) {
+      check.cancel(false);
+      check = null;
+    }
+    idleNanos = 0;
+  }
+
+  /** The event loop's clock (the embedded one in tests). */
+  private long now() {
+    return relay.inbound().eventLoop().ticker().nanoTime();
+  }
+
+  private long timeoutNanos() {
+    return halfClosed ? Math.min(idleNanos, halfClosedNanos) : idleNanos;
+  }
+
+  private void schedule() {
+    if (idleNanos == 0) {
+      return; // not started, or stopped
+    }
+    long interval = Math.max(TimeUnit.MILLISECONDS.toNanos(1), timeoutNanos() / CHECKS_PER_TIMEOUT);
+    check = relay.inbound().eventLoop().schedule(this::check, interval, TimeUnit.NANOSECONDS);
+  }
+
+  private void check() {
+    check = null;
+    if (!relay.inbound().isOpen() && !relay.outbound().isOpen()) {
+      return;
+    }
+    long now = now();
+    // Both are sampled every time, so that each keeps its reference point up to date.
+    boolean inboundMoved = outputMoved(relay.inbound(), inboundOutput);
+    boolean outboundMoved = outputMoved(relay.outbound(), outboundOutput);
+    if (inboundMoved || outboundMoved) {
+      lastActivity = now;
+    }
+    if (now - lastActivity >= timeoutNanos()) {
+      relay.idle(halfClosed ? Relay.REASON_HALF_CLOSED : Relay.REASON_IDLE);
+      return;
+    }
+    schedule();
+  }
+
+  /** Whether {@code channel}'s queued output moved since the last sample in {@code last}. */
+  private static boolean outputMoved(Channel channel, long[] last) {
+    ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+    long message = 0;
+    long progress = 0;
+    long pending = 0;
+    if (buffer != null) {
+      message = System.identityHashCode(buffer.current());
+      progress = buffer.currentProgress();
+      pending = buffer.totalPendingWriteBytes();
+    }
+    boolean moved = message != last[0] || progress != last[1] || pending != last[2];
+    last[0] = message;
+    last[1] = progress;
+    last[2] = pending;
+    return moved;
+  }
+}

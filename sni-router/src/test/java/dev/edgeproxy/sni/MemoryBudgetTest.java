@@ -1,0 +1,142 @@
+package dev.edgeproxy.sni;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The budget as the ClientHello peek uses it: lazy, sized to what arrived, refused, shed. */
+class MemoryBudgetTest {
+  final RecordingEvents events = new RecordingEvents();
+  final List<EmbeddedChannel> channels = new ArrayList<>();
+  final List<ByteBuf> forwarded = new ArrayList<>();
+
+  @AfterEach
+  void release() {
+    forwarded.forEach(ByteBuf::release);
+    channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+  }
+
+  EmbeddedChannel peek(MemoryBudget budget) {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    ch.attr(MemoryBudget.KEY).set(budget);
+    TlsFrontendSettings settings =
+        new TlsFrontendSettings("tls", false, peer -> false, Duration.ofSeconds(5), 16384, Duration.ofSeconds(60));
+    RouteResolver allow =
+        request -> new RouteDecision.Forward(
+            "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.NONE, request.serverName(), null);
+    TlsFrontend.init(
+        ch, settings, allow, ClientLimit.UNLIMITED, events, "id" + channels.size(),
+        (inbound, tracker, decision, hello, idle, halfClosed) -> {
+          forwarded.add(hello);
+          tracker.forwarding(decision);
+        });
+    channels.add(ch);
+    return ch;
+  }
+
+  ConnectionRecord closedRecord(EmbeddedChannel ch) {
+    ch.runPendingTasks();
+    ConnectionRecord record = events.closed.poll();
+    assertThat(record).isNotNull();
+    return record;
+  }
+
+  @Test
+  void theHelloBufferIsTakenAtTheFirstByteSizedToWhatArrivedAndGivenBack() {
+    MemoryBudget budget = new MemoryBudget(1 << 20);
+    byte[] hello = Hellos.jdk("TLSv1.3", "lazy.example.com");
+    EmbeddedChannel ch = peek(budget);
+    assertThat(budget.used()).as("nothing held before the first byte").isZero();
+
+    ch.writeInbound(Unpooled.wrappedBuffer(hello, 0, 100));
+    assertThat(budget.used()).as("sized to what arrived").isEqualTo(100);
+    ch.writeInbound(Unpooled.wrappedBuffer(hello, 100, 50));
+    assertThat(budget.used()).as("grown by doubling").isEqualTo(200);
+    ch.close();
+    assertThat(budget.used()).isZero();
+  }
+
+  @Test
+  void aForwardedHelloGivesItsReservationBack() {
+    MemoryBudget budget = new MemoryBudget(1 << 20);
+    EmbeddedChannel ch = peek(budget);
+    ch.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "fwd.example.com")));
+    assertThat(forwarded).hasSize(1);
+    assertThat(budget.used()).isZero();
+  }
+
+  @Test
+  void pastTheRefusalThresholdNewConnectionsAreNotAdmitted() {
+    MemoryBudget budget = new MemoryBudget(100_000);
+    budget.reserve(89_999);
+    assertThat(budget.admitting()).isTrue();
+    budget.reserve(1);
+    assertThat(budget.admitting()).isFalse();
+    budget.release(1);
+    assertThat(budget.admitting()).isTrue();
+  }
+
+  @Test
+  void aHelloThatDoesNotFitTheBudgetIsRefused() {
+    MemoryBudget budget = new MemoryBudget(1 << 20);
+    budget.reserve((1 << 20) - 50); // relayed bytes of other connections
+    EmbeddedChannel ch = peek(budget);
+    ch.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "full.example.com")));
+    assertThat(ch.isOpen()).isFalse();
+    assertThat(forwarded).isEmpty();
+    ConnectionRecord record = closedRecord(ch);
+    assertThat(record.decision()).isEqualTo("refused");
+    assertThat(record.reason()).isEqualTo(MemoryBudget.REASON_REFUSED);
+    assertThat(budget.used()).isEqualTo((1 << 20) - 50);
+    assertThat(budget.refusedCount()).isEqualTo(1);
+  }
+
+  @Test
+  void pastTheShedThresholdTheOldestStalledHellosAreClosedUntilUnderTheTarget() {
+    MemoryBudget budget = new MemoryBudget(100_000);
+    List<EmbeddedChannel> stalled = new ArrayList<>();
+    for (int i = 0; i < 7; i++) { // 7 incomplete hellos of 10 000 bytes: 70 %, under the shed threshold
+      EmbeddedChannel ch = peek(budget);
+      ch.writeInbound(Unpooled.wrappedBuffer(incompleteHello(10_000)));
+      stalled.add(ch);
+    }
+    assertThat(budget.used()).isEqualTo(70_000);
+    assertThat(budget.shedCount()).isZero();
+
+    EmbeddedChannel late = peek(budget);
+    late.writeInbound(Unpooled.wrappedBuffer(incompleteHello(15_000))); // 85 %: shed
+    stalled.forEach(EmbeddedChannel::runPendingTasks);
+
+    // the three oldest go (85 % -> 55 %, under 65 %), the rest and the newest stay
+    assertThat(stalled.subList(0, 3)).allSatisfy(ch -> assertThat(ch.isOpen()).isFalse());
+    assertThat(stalled.subList(3, 7)).allSatisfy(ch -> assertThat(ch.isOpen()).isTrue());
+    assertThat(late.isOpen()).isTrue();
+    assertThat(budget.used()).isEqualTo(55_000);
+    assertThat(budget.shedCount()).isEqualTo(3);
+    ConnectionRecord record = closedRecord(stalled.get(0));
+    assertThat(record.reason()).isEqualTo(MemoryBudget.REASON_SHED);
+    assertThat(budget.admitting()).isTrue();
+  }
+
+  /** The start of a hello announcing 16 000 bytes, {@code n} bytes of it sent. */
+  static byte[] incompleteHello(int n) {
+    byte[] bytes = new byte[n];
+    bytes[0] = 0x16;
+    bytes[1] = 0x03;
+    bytes[2] = 0x01;
+    bytes[3] = (byte) (16_000 >>> 8);
+    bytes[4] = (byte) 16_000;
+    bytes[5] = 0x01;
+    bytes[6] = 0x00;
+    bytes[7] = (byte) ((16_000 - 4) >>> 8);
+    bytes[8] = (byte) (16_000 - 4);
+    return bytes;
+  }
+}
