@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -23,6 +24,8 @@ import picocli.CommandLine.Option;
       "No AWS, no Git, no root. Stop with Ctrl-C."
     })
 final class QuickstartCommand implements Callable<Integer> {
+  @Mixin RootGuard rootGuard = new RootGuard();
+
   @Option(
       names = "--dir",
       defaultValue = "edge-proxy-quickstart",
@@ -43,6 +46,9 @@ final class QuickstartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (rootGuard.refusesThisProcess()) {
+      return RootGuard.REFUSED;
+    }
     Path workDir = dir.toAbsolutePath().normalize();
     Files.createDirectories(workDir);
     Path allowlist = workDir.resolve("allowlist.yaml");

@@ -29,7 +29,7 @@ class QuickstartE2eTest {
     Tools.requireThat(!Ports.listening("127.0.0.1", 8443) && !Ports.listening("127.0.0.1", 9901),
         "quickstart needs 127.0.0.1:8443 and 127.0.0.1:9901 free");
     ChildProcess quickstart = dump.watch(ChildProcess.start("quickstart",
-        EdgeProxyProcess.javaJar(List.of(), "quickstart"), WorkDirs.create("quickstart")));
+        EdgeProxyProcess.javaJar(List.of(), "quickstart", "--allow-root"), WorkDirs.create("quickstart")));
     try {
       List<String> curl = await("a printed curl command line").atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(100))
