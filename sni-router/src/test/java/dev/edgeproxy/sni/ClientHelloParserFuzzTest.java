@@ -14,7 +14,7 @@ import io.netty.buffer.Unpooled;
  */
 class ClientHelloParserFuzzTest {
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "20s")
   void sameVerdictWhateverTheChunking(byte[] input) {
     if (input.length < 2) {
       return;

@@ -38,7 +38,7 @@ class HttpFrontendFuzzTest {
       Pattern.compile("(?i)https?://" + Pattern.quote(ALLOWED) + "(:[0-9]*)?([/?].*)?");
   private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "20s")
   void refusedHostsNeverReachTheDialerOrABackend(byte[] input) {
     if (input.length < 2) {
       return;

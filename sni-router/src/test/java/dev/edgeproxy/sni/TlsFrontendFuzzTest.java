@@ -31,7 +31,7 @@ import java.util.Locale;
 class TlsFrontendFuzzTest {
   static final String ALLOWED = "allowed.example";
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "20s")
   void onlyTheAllowedNameIsForwardedByteForByte(byte[] input) {
     if (input.length < 3) {
       return;
