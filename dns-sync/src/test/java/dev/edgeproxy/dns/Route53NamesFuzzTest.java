@@ -26,7 +26,7 @@ class Route53NamesFuzzTest {
     try {
       decoded = Route53Names.decode(raw);
     } catch (IllegalArgumentException e) {
-      assertThat(e).hasMessageNotContaining("\n");
+      assertThat(e.getMessage()).as("a refusal says why").isNotBlank();
     }
     if (decoded != null && decoded.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
       assertThat(Route53Names.decode(route53Spelling(decoded))).isEqualTo(decoded);

@@ -10,18 +10,25 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
 
 /** The leak check fails a test that leaks, and only that one. */
 class LeakDetectionExtensionTest {
+  /** Set only by the test kit run below, so the fixture never runs (and fails) on its own. */
+  static final String FIXTURE_PARAMETER = "dev.edgeproxy.testing.runFixtures";
 
   @Test
   void aHandlerThatDropsItsBufferFailsItsTest() {
     EngineExecutionResults results =
         EngineTestKit.engine("junit-jupiter")
             .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true")
+            .configurationParameter(FIXTURE_PARAMETER, "true")
             .selectors(selectClass(HandlersFixture.class))
             .execute();
 
@@ -40,10 +47,11 @@ class LeakDetectionExtensionTest {
   }
 
   /**
-   * Run only through the test kit above (a static nested class: Surefire's default excludes skip
-   * it): one handler drops the buffers it reads, one releases them. The buffers come from the
-   * default allocator, as a channel's do (Netty tracks pooled and direct buffers).
+   * Run only through the test kit above: one handler drops the buffers it reads, one releases them.
+   * The buffers come from the default allocator, as a channel's do (Netty tracks pooled and direct
+   * buffers).
    */
+  @ExtendWith(OnlyInTheTestKit.class)
   static class HandlersFixture {
     @Test
     void leakingHandler() {
@@ -57,6 +65,15 @@ class LeakDetectionExtensionTest {
       EmbeddedChannel channel = new EmbeddedChannel(new ReleasingHandler());
       channel.writeInbound(ByteBufAllocator.DEFAULT.buffer().writeBytes(new byte[] {1, 2, 3}));
       channel.finishAndReleaseAll();
+    }
+  }
+
+  static final class OnlyInTheTestKit implements ExecutionCondition {
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      return context.getConfigurationParameter(FIXTURE_PARAMETER).isPresent()
+          ? ConditionEvaluationResult.enabled("run by LeakDetectionExtensionTest")
+          : ConditionEvaluationResult.disabled("a fixture of LeakDetectionExtensionTest");
     }
   }
 

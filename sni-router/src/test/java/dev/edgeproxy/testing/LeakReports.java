@@ -33,6 +33,11 @@ public final class LeakReports {
 
   private LeakReports() {}
 
+  /** Whether {@link #install()} ran: true in every test of a module that registers the extension. */
+  public static synchronized boolean installed() {
+    return installed;
+  }
+
   /** Installs the collecting factory and paranoid tracking; idempotent. */
   public static synchronized void install() {
     if (installed) {
