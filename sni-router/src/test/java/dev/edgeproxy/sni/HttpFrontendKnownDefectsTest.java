@@ -18,7 +18,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HttpFrontendKnownDefectsTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"issue8-defect1-non-http-scheme", "issue8-defect2-h2c-upgrade"})
+  @ValueSource(strings = {
+    "issue8-defect1-non-http-scheme",
+    // found by JAZZER_FUZZ=1 within 20 executions: GET http\xdf://allowed.example:80/p is forwarded
+    "issue8-defect1-found-by-fuzzer-odd-scheme",
+    "issue8-defect2-h2c-upgrade"
+  })
   void reproducerHoldsTheFuzzProperty(String name) throws IOException {
     byte[] input;
     try (InputStream in = Objects.requireNonNull(
