@@ -11,6 +11,9 @@ LAUNCHER=$ROOT/edge-proxy/src/main/dist/edge-proxy
 JAVA=${JAVA:-java}
 PY=${PYTHON:-python3}
 CLIENTS="$HERE/lib/clients.py"
+# `run` refuses root unless told (the unit runs as its own user); a benchmark box may well be root.
+RUN_AS=""
+[[ $(id -u) -eq 0 ]] && RUN_AS="--allow-root"
 # The JVM flags we would ship (see README): small fixed-size young-heavy heap, serial GC (one proxy
 # process per node, 2 cores: no GC threads competing with the event loops), exit on OOM.
 EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms64m -Xmx256m -XX:+UseSerialGC -XX:MaxDirectMemorySize=256m -XX:+ExitOnOutOfMemoryError -Xshare:auto}
@@ -218,7 +221,7 @@ EOF
 # One untimed start writes the AppCDS archive, as a node's first start after an install does.
 mkdir -p "$W/cds"
 JAVA="$JAVA" JAVA_OPTS="$EDGE_JAVA_OPTS" EDGE_PROXY_JAR="$JAR" EDGE_PROXY_CDS_DIR="$W/cds" \
-  "$LAUNCHER" run --config "$W/edge-proxy.yaml" >>"$W/edge-proxy.out" 2>&1 &
+  "$LAUNCHER" run $RUN_AS --config "$W/edge-proxy.yaml" >>"$W/edge-proxy.out" 2>&1 &
 cds_pid=$!
 for _ in $(seq 1 600); do
   [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_ADMIN/readyz") == 200 ]] && break
@@ -257,7 +260,7 @@ start_contender() { # name -> sets PID[name], records start-to-ready
       # shellcheck disable=SC2086
       # The shipped launcher: JVM flags from JAVA_OPTS, and the AppCDS archive a node keeps in its state dir.
       JAVA="$JAVA" JAVA_OPTS="$EDGE_JAVA_OPTS $jfr" EDGE_PROXY_JAR="$JAR" EDGE_PROXY_CDS_DIR="$W/cds" \
-        "$LAUNCHER" run --config "$W/edge-proxy.yaml" >>"$W/edge-proxy.out" 2>&1 &
+        "$LAUNCHER" run $RUN_AS --config "$W/edge-proxy.yaml" >>"$W/edge-proxy.out" 2>&1 &
       PID[$who]=$!
       local deadline=$((SECONDS + 60))
       while ((SECONDS < deadline)); do

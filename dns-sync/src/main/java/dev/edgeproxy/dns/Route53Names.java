@@ -61,14 +61,22 @@ final class Route53Names {
 
   /** Lower case, escapes decoded, no trailing dot; the form names are compared in. */
   static String canonical(String raw) {
-    String text;
-    try {
-      text = decode(raw.strip());
-    } catch (IllegalArgumentException e) {
-      text = raw.strip();
+    String text = raw.strip();
+    // an escaped dot is a character inside a label, not a separator: such a name stays escaped,
+    // so it never compares equal to the dotted name it would otherwise decode to
+    if (!hasEscapedDot(text)) {
+      try {
+        text = decode(text);
+      } catch (IllegalArgumentException e) {
+        // compared as written
+      }
     }
     text = text.toLowerCase(Locale.ROOT);
-    return text.endsWith(".") ? text.substring(0, text.length() - 1) : text;
+    int end = text.length();
+    while (end > 0 && text.charAt(end - 1) == '.') {
+      end--;
+    }
+    return text.substring(0, end);
   }
 
   /**

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -27,6 +28,7 @@ import picocli.CommandLine.Option;
 final class QuickstartCommand implements Callable<Integer> {
   /** The syncToken of the embedded configuration (loopback-only demo). */
   static final String DEMO_SYNC_TOKEN = "quickstart-demo-token";
+  @Mixin RootGuard rootGuard = new RootGuard();
 
   @Option(
       names = "--dir",
@@ -48,6 +50,8 @@ final class QuickstartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // the demo listens on loopback only, so root is allowed here; it is still not how to run it
+    rootGuard.warnIfRoot(System.err);
     Path workDir = dir.toAbsolutePath().normalize();
     Files.createDirectories(workDir);
     Path allowlist = workDir.resolve("allowlist.yaml");

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -22,6 +23,8 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
+  @Mixin RootGuard rootGuard = new RootGuard();
+
   @Option(
       names = {"-c", "--config"},
       defaultValue = Main.DEFAULT_CONFIG,
@@ -30,6 +33,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (rootGuard.refusesThisProcess()) {
+      return RootGuard.REFUSED;
+    }
     EdgeProxyConfig loaded;
     try {
       loaded = ConfigLoader.load(config);

@@ -291,7 +291,7 @@ class HttpListenerE2ETest {
       }
       process = ChildProcess.start("edge-proxy-" + mode,
           EdgeProxyProcess.javaJar(List.of("-Dio.netty.leakDetection.level=paranoid"),
-              "run", "--config", dir.resolve("edge-proxy.yaml").toString()),
+              "run", "--allow-root", "--config", dir.resolve("edge-proxy.yaml").toString()),
           dir);
     }
 

@@ -84,7 +84,7 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
   private static EdgeProxyProcess startIn(Path dir, ProxyConfig config, String name) {
     ChildProcess process = ChildProcess.start(name,
         javaJar(List.of("-Dio.netty.leakDetection.level=" + config.leakDetectionLevel()),
-            "run", "--config", dir.resolve("edge-proxy.yaml").toString()),
+            "run", "--allow-root", "--config", dir.resolve("edge-proxy.yaml").toString()),
         dir, config.env());
     return startProcess(dir, config, process);
   }

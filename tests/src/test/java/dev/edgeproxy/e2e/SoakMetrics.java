@@ -1,0 +1,31 @@
+package dev.edgeproxy.e2e;
+
+/** Sums Prometheus text-format samples, for the soak's memory and descriptor figures. */
+final class SoakMetrics {
+  private SoakMetrics() {}
+
+  /**
+   * The sum of every sample of {@code name} (no suffix) whose labels contain {@code labelPart}
+   * ("" for all).
+   */
+  static double sum(String exposition, String name, String labelPart) {
+    double total = 0;
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith("#") || !line.startsWith(name)) {
+        continue;
+      }
+      String rest = line.substring(name.length());
+      if (!(rest.startsWith("{") || rest.startsWith(" "))) {
+        continue; // another metric whose name starts with this one
+      }
+      int close = rest.startsWith("{") ? rest.indexOf('}') : -1;
+      String labels = close < 0 ? "" : rest.substring(0, close + 1);
+      if (!labels.contains(labelPart)) {
+        continue;
+      }
+      String value = rest.substring(close + 1).trim().split(" ")[0];
+      total += Double.parseDouble(value);
+    }
+    return total;
+  }
+}
