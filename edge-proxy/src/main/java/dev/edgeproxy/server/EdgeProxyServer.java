@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -56,6 +57,9 @@ final class EdgeProxyServer implements AutoCloseable {
   private final AtomicReference<EdgeProxyConfig> current;
   private final ConnectionLimits limits;
   private final HealthChecker healthChecker;
+  private final BuildInfo buildInfo;
+  /** Set by {@code POST /drain}: readiness fails while the listeners keep serving. */
+  private final AtomicBoolean outOfService = new AtomicBoolean();
   private final Path configFile;
   private final Map<String, ListenerGroup> listenerGroups = new LinkedHashMap<>();
   private final List<Channel> listeners = new CopyOnWriteArrayList<>();
@@ -83,6 +87,8 @@ final class EdgeProxyServer implements AutoCloseable {
             config.accessLog().path().orElse(null));
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.config().commonTags("node", config.node().name());
+    this.buildInfo = new BuildInfo(meters, Main.version());
+    buildInfo.configLoaded(config);
     this.events =
         new ServerEvents(
             accessLog,
@@ -274,6 +280,8 @@ final class EdgeProxyServer implements AutoCloseable {
     List<String> reasons = new ArrayList<>();
     if (draining) {
       reasons.add("shutting down");
+    } else if (outOfService.get()) {
+      reasons.add("taken out of service (POST /drain)");
     }
     if (!allowList.ready()) {
       reasons.add(
@@ -303,7 +311,9 @@ final class EdgeProxyServer implements AutoCloseable {
         List.of(
             new AdminContext.LabelledLoops("acceptor", acceptors),
             new AdminContext.LabelledLoops("worker", workers)),
-        env);
+        env,
+        buildInfo::configHash,
+        outOfService);
   }
 
   List<InetSocketAddress> listenerAddresses() {
@@ -352,12 +362,18 @@ final class EdgeProxyServer implements AutoCloseable {
     healthChecker.watch(routing::get, next.backends());
     allowList.reconfigure(next);
     current.set(next);
+    buildInfo.configLoaded(next);
     for (String part : RestartOnly.changed(before, next)) {
       log.warn("reload: {} changed; that takes effect after a restart", part);
     }
     log.info("configuration reloaded from {}", configFile);
     allowList.syncAll();
     return true;
+  }
+
+  /** The hash of the configuration in force (shown in {@code /status} as {@code configHash}). */
+  String configHash() {
+    return buildInfo.configHash();
   }
 
   Duration uptime() {
