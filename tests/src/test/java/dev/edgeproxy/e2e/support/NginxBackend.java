@@ -40,6 +40,14 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
   }
 
   public static NginxBackend start() {
+    return start(List.of());
+  }
+
+  /**
+   * As {@link #start()}, with the PROXY-protocol TLS and HTTP ports also on {@code extraAddresses} (IPv4
+   * addresses that exist on this host, e.g. one the test put on a namespace's veth or on lo).
+   */
+  public static NginxBackend start(List<String> extraAddresses) {
     Tools.require("nginx");
     Certificates certs = Certificates.get();
     LargeFile big = LargeFile.get();
@@ -50,7 +58,7 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
     Path conf = dir.resolve("nginx.conf");
     try {
       Files.createDirectories(dir.resolve("tmp"));
-      Files.writeString(conf, config(dir, certs, big, tls, direct, http));
+      Files.writeString(conf, config(dir, certs, big, tls, direct, http, extraAddresses));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -73,8 +81,15 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
     return nginx;
   }
 
-  private static String config(Path dir, Certificates certs, LargeFile big, int tls, int direct, int http) {
+  private static String config(
+      Path dir, Certificates certs, LargeFile big, int tls, int direct, int http, List<String> extra) {
     boolean ipv6 = Ports.ipv6LoopbackUsable();
+    StringBuilder extraTls = new StringBuilder(ipv6 ? "listen [::1]:" + tls + " ssl proxy_protocol;" : "");
+    StringBuilder extraHttp = new StringBuilder(ipv6 ? "listen [::1]:" + http + " proxy_protocol;" : "");
+    for (String address : extra) {
+      extraTls.append(" listen ").append(address).append(':').append(tls).append(" ssl proxy_protocol;");
+      extraHttp.append(" listen ").append(address).append(':').append(http).append(" proxy_protocol;");
+    }
     String tmp = dir.resolve("tmp").toString();
     // `user root` only when we are root: nginx's default (nobody) could not read files under the test's dirs
     String user = "root".equals(System.getProperty("user.name")) ? "user root;\n" : "";
@@ -132,8 +147,7 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
             }
           }
         }
-        """.formatted(dir, tmp, tls, ipv6 ? "listen [::1]:" + tls + " ssl proxy_protocol;" : "", tlsCommon,
-        direct, http, ipv6 ? "listen [::1]:" + http + " proxy_protocol;" : "");
+        """.formatted(dir, tmp, tls, extraTls, tlsCommon, direct, http, extraHttp);
   }
 
   public int tlsPort() {
