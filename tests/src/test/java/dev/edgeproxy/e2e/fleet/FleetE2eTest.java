@@ -45,7 +45,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The Ansible role on real systemd: three entrance nodes booted by systemd-nspawn from a debootstrap root,
  * each in a network namespace of its own, deployed with {@code playbooks/site.yml} through the
  * {@code community.docker.nsenter} connection, checked with {@code playbooks/check.yml}. The backend is the
- * test's nginx at 100.64.0.10 (a tailnet-style address on a dummy interface of this host, routed from each
+ * test's nginx at 100.64.0.10 (a tailnet-style address on a veth of this host, routed from each
  * node's namespace over its veth), so every node has the same configuration, as a fleet has.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -86,7 +86,9 @@ class FleetE2eTest {
     nextJar = withVersion(jar, NEXT_VERSION, work.resolve("edge-proxy-next.jar"));
 
     ip("link", "del", BACKEND_LINK);
-    run("ip", "link", "add", BACKEND_LINK, "type", "dummy");
+    // a veth pair with one end used: the kernel here has no dummy interfaces
+    run("ip", "link", "add", BACKEND_LINK, "type", "veth", "peer", "name", BACKEND_LINK + "p");
+    run("ip", "link", "set", BACKEND_LINK + "p", "up");
     run("ip", "addr", "add", BACKEND_ADDRESS + "/32", "dev", BACKEND_LINK);
     run("ip", "link", "set", BACKEND_LINK, "up");
     nginx = dump.watch(NginxBackend.start(List.of(BACKEND_ADDRESS)));

@@ -48,6 +48,14 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
    * addresses that exist on this host, e.g. one the test put on a namespace's veth or on lo).
    */
   public static NginxBackend start(List<String> extraAddresses) {
+    return start(null, extraAddresses);
+  }
+
+  /**
+   * As {@link #start(List)}, in the network namespace {@code namespace} (made by the test, e.g. a backend
+   * reachable only over a tunnel); null = this process's namespace.
+   */
+  public static NginxBackend start(String namespace, List<String> extraAddresses) {
     Tools.require("nginx");
     Certificates certs = Certificates.get();
     LargeFile big = LargeFile.get();
@@ -62,8 +70,12 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ChildProcess process = ChildProcess.start("nginx",
-        List.of(Tools.path("nginx"), "-p", dir + "/", "-c", conf.toString(), "-g", "daemon off;"), dir);
+    List<String> command = new java.util.ArrayList<>();
+    if (namespace != null) {
+      command.addAll(List.of("ip", "netns", "exec", namespace));
+    }
+    command.addAll(List.of(Tools.path("nginx"), "-p", dir + "/", "-c", conf.toString(), "-g", "daemon off;"));
+    ChildProcess process = ChildProcess.start("nginx", command, dir);
     NginxBackend nginx = new NginxBackend(dir, tls, direct, http, process);
     try {
       await("nginx listening on " + direct).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
@@ -71,8 +83,12 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
             if (!process.alive()) {
               throw new IllegalStateException("nginx exited at start\n" + nginx.diagnostics());
             }
-            return Ports.listening("127.0.0.1", direct) && Ports.listening("127.0.0.1", tls)
-                && Ports.listening("127.0.0.1", http);
+            return namespace == null
+                ? Ports.listening("127.0.0.1", direct) && Ports.listening("127.0.0.1", tls)
+                    && Ports.listening("127.0.0.1", http)
+                : Exec.run(List.of("ip", "netns", "exec", namespace, "bash", "-c",
+                    "exec 3<>/dev/tcp/127.0.0.1/" + tls + " && exec 4<>/dev/tcp/127.0.0.1/" + http),
+                    Duration.ofSeconds(10)).exitCode() == 0;
           });
     } catch (RuntimeException | AssertionError e) {
       nginx.close();
