@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -609,6 +610,12 @@ public final class ConfigLoader {
 
     /** Items under key parsed by parser (whose IllegalArgumentException message is reported). */
     <T> List<T> parsedList(M m, String key, List<T> dflt, Function<String, T> parser) {
+      return parsedList(m, key, dflt, parser, (item, where) -> {});
+    }
+
+    /** As above, telling {@code parsed} each item with where it was written. */
+    <T> List<T> parsedList(
+        M m, String key, List<T> dflt, Function<String, T> parser, BiConsumer<T, Val> parsed) {
       List<Val> vals = vals(m, key);
       if (vals == null) {
         return dflt;
@@ -619,7 +626,9 @@ public final class ConfigLoader {
       List<T> out = new ArrayList<>();
       for (Val v : vals) {
         try {
-          out.add(parser.apply(v.text));
+          T item = parser.apply(v.text);
+          out.add(item);
+          parsed.accept(item, v);
         } catch (IllegalArgumentException e) {
           problem(v.node, v.path, e.getMessage());
         }
@@ -628,7 +637,32 @@ public final class ConfigLoader {
     }
 
     List<BindAddress> binds(M m, List<BindAddress> dflt) {
-      return parsedList(m, "bind", dflt, BindAddress::parse);
+      return parsedList(m, "bind", dflt, BindAddress::parse, this::checkCollisions);
+    }
+
+    /** Every listening address written so far (all listeners share the host's ports). */
+    private final List<Map.Entry<BindAddress, Val>> writtenBinds = new ArrayList<>();
+
+    private void checkCollisions(BindAddress bind, Val where) {
+      for (Map.Entry<BindAddress, Val> earlier : writtenBinds) {
+        Optional<String> why = BindCollisions.between(earlier.getKey(), bind);
+        if (why.isPresent()) {
+          problem(
+              where.node,
+              where.path,
+              bind
+                  + " collides with "
+                  + earlier.getKey()
+                  + " ("
+                  + earlier.getValue().path
+                  + " at line "
+                  + earlier.getValue().node.line()
+                  + "): "
+                  + why.get());
+          break; // one problem per address is enough to fix it
+        }
+      }
+      writtenBinds.add(Map.entry(bind, where));
     }
 
     // ---- sections -------------------------------------------------------------------------

@@ -58,4 +58,49 @@ class ValidationTest {
         .extracting(ConfigProblem::message)
         .allSatisfy(m -> assertThat(m).startsWith("allowlist.file.path: /etc/edge-proxy/allowlist.yaml"));
   }
+
+  @Test
+  void bindsThatWillCollideAreReportedWhereTheyAreWritten(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("edge.yaml");
+    Files.writeString(
+        config,
+        """
+        listeners:
+          tls:
+            bind: ["0.0.0.0:8443", "[::]:8443", "127.0.0.1:8443"]
+          http:
+            bind: ["[::1]:8080", "[::1]:8080"]
+          admin:
+            bind: ["[::]:8080"]
+        backends:
+          p:
+            tls: ["10.0.0.1:443"]
+        defaultBackend: p
+        """);
+    assertThat(Validation.validate(config, Map.of()))
+        .extracting(ConfigProblem::toString)
+        .containsExactly(
+            config
+                + ":3:41: listeners.tls.bind: 127.0.0.1:8443 collides with 0.0.0.0:8443"
+                + " (listeners.tls.bind at line 3): a wildcard and a specific address of the same"
+                + " family cannot both listen on one port (the wildcard already covers it)",
+            config
+                + ":5:26: listeners.http.bind: [::1]:8080 collides with [::1]:8080"
+                + " (listeners.http.bind at line 5): the same address is bound twice",
+            config
+                + ":7:12: listeners.admin.bind: [::]:8080 collides with [::1]:8080"
+                + " (listeners.http.bind at line 5): a wildcard and a specific address of the same"
+                + " family cannot both listen on one port (the wildcard already covers it)");
+  }
+
+  @Test
+  void bothWildcardsOfOnePortDoNotCollide(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("edge.yaml");
+    Files.writeString(
+        config,
+        "listeners:\n  tls:\n    bind: [\"0.0.0.0:443\", \"[::]:443\"]\n"
+            + "  http:\n    bind: [\"0.0.0.0:80\", \"[::]:80\"]\n"
+            + "backends:\n  p:\n    tls: [\"10.0.0.1:443\"]\ndefaultBackend: p\n");
+    assertThat(Validation.validate(config, Map.of())).isEmpty();
+  }
 }

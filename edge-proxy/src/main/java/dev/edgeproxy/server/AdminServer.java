@@ -75,7 +75,6 @@ final class AdminServer implements AutoCloseable {
     ServerBootstrap b =
         new ServerBootstrap()
             .group(acceptors, workers)
-            .channel(transport.serverChannel())
             .option(ChannelOption.SO_REUSEADDR, true)
             .childHandler(
                 new ChannelInitializer<Channel>() {
@@ -89,8 +88,8 @@ final class AdminServer implements AutoCloseable {
                   }
                 });
     List<Channel> channels = new ArrayList<>();
-    for (BindAddress bind : config.binds()) {
-      var f = b.bind(bind.toSocketAddress()).await();
+    for (BindAddress bind : ListenSockets.plan(config.binds(), transport)) {
+      var f = ListenSockets.bind(b, transport, bind.toSocketAddress()).await();
       if (!f.isSuccess()) {
         channels.forEach(c -> c.close().awaitUninterruptibly());
         executor.shutdownNow();

@@ -55,7 +55,6 @@ final class DemoBackend implements AutoCloseable {
     ServerBootstrap b =
         new ServerBootstrap()
             .group(group)
-            .channel(transport.serverChannel())
             .childHandler(
                 new ChannelInitializer<Channel>() {
                   @Override
@@ -70,7 +69,7 @@ final class DemoBackend implements AutoCloseable {
                   }
                 });
     try {
-      return new DemoBackend(b.bind(bind).sync().channel());
+      return new DemoBackend(ListenSockets.bind(b, transport, bind).sync().channel());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while binding the demo backend", e);

@@ -221,14 +221,24 @@ final class EdgeProxyServer implements AutoCloseable {
   private ServerBootstrap listenerBootstrap() {
     return new ServerBootstrap()
         .group(acceptors, workers)
-        .channel(transport.serverChannel())
         .option(ChannelOption.SO_BACKLOG, 4096)
         .option(ChannelOption.SO_REUSEADDR, true);
   }
 
   /** Binds what a reload added, closes what it removed; open connections are not touched. */
-  private void rebind(String name, ListenerGroup group, List<BindAddress> wanted)
+  private void rebind(String name, ListenerGroup group, List<BindAddress> asked)
       throws InterruptedException {
+    List<BindAddress> wanted = ListenSockets.plan(asked, transport);
+    asked.stream()
+        .filter(b -> !wanted.contains(b))
+        .forEach(
+            b ->
+                log.info(
+                    "{} ({}): served by the dual-stack [::]:{} socket (the NIO transport cannot open"
+                        + " an IPv6-only socket)",
+                    b,
+                    name,
+                    b.port()));
     for (var it = group.channels().entrySet().iterator(); it.hasNext(); ) {
       var entry = it.next();
       if (!wanted.contains(entry.getKey())) {
@@ -265,7 +275,7 @@ final class EdgeProxyServer implements AutoCloseable {
 
   private Channel bind(ServerBootstrap b, BindAddress bind, String name) throws InterruptedException {
     InetSocketAddress address = bind.toSocketAddress();
-    var future = b.bind(address).await();
+    var future = ListenSockets.bind(b, transport, address).await();
     if (!future.isSuccess()) {
       throw new IllegalStateException(
           "cannot listen on " + bind + " (" + name + "): " + future.cause().getMessage(),

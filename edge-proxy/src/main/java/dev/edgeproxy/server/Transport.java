@@ -1,5 +1,6 @@
 package dev.edgeproxy.server;
 
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -8,7 +9,9 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.nio.channels.spi.SelectorProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
@@ -47,7 +50,10 @@ enum Transport {
     return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
   }
 
-  Class<? extends ServerChannel> serverChannel() {
-    return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+  /** Listening sockets of one address family (see {@link ListenSockets} for why it matters). */
+  ChannelFactory<ServerChannel> serverChannelFactory(SocketProtocolFamily family) {
+    return this == EPOLL
+        ? () -> new EpollServerSocketChannel(family)
+        : () -> new NioServerSocketChannel(SelectorProvider.provider(), family);
   }
 }
