@@ -65,6 +65,7 @@ class FleetE2eTest {
   @RegisterExtension static final DumpOnFailure dump = new DumpOnFailure();
 
   private static final List<NspawnNode> nodes = new ArrayList<>();
+  private static final List<NodeNetwork> networks = new ArrayList<>();
   private static NginxBackend nginx;
   private static Path work;
   private static Path inventory;
@@ -97,6 +98,7 @@ class FleetE2eTest {
     for (int i = 1; i <= NODES; i++) {
       int index = i;
       NodeNetwork network = NodeNetwork.create(index);
+      networks.add(network);
       run("ip", "-n", "edge-e2e-" + index, "route", "add", BACKEND_ADDRESS + "/32", "via", network.hostAddress());
       booting.add(CompletableFuture.supplyAsync(() -> NspawnNode.boot("edge-" + index, root, network, work)));
     }
@@ -120,9 +122,7 @@ class FleetE2eTest {
     for (NspawnNode node : nodes) {
       node.close();
     }
-    for (int i = 1; i <= NODES; i++) {
-      NodeNetwork.create(i).close();
-    }
+    networks.forEach(NodeNetwork::close);
     if (nginx != null) {
       nginx.close();
     }

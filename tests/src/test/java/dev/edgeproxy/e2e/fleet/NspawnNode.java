@@ -75,7 +75,14 @@ final class NspawnNode implements AutoCloseable, Diagnosable {
       throw new AssertionError("node " + name + " did not start\n" + nspawn.diagnostics(), e);
     }
     NspawnNode node = new NspawnNode(name, network, nspawn, init);
-    Exec.Result up = node.exec(BOOT_TIMEOUT, "systemctl", "is-system-running", "--wait");
+    // systemctl needs systemd's bus socket, which appears a moment after PID 1 starts
+    Exec.Result up;
+    long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
+    do {
+      up = node.exec(BOOT_TIMEOUT, "systemctl", "is-system-running", "--wait");
+    } while (up.stderr().contains("Failed to connect to bus")
+        && System.nanoTime() < deadline
+        && sleepBriefly());
     String state = up.stdout().strip();
     if (!state.equals("running") && !state.equals("degraded")) {
       String why = node.diagnostics();
@@ -83,6 +90,16 @@ final class NspawnNode implements AutoCloseable, Diagnosable {
       throw new AssertionError("node " + name + " did not boot: " + up.describe() + "\n" + why);
     }
     return node;
+  }
+
+  private static boolean sleepBriefly() {
+    try {
+      Thread.sleep(200);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   String name() {
