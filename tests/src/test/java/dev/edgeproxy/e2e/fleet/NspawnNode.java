@@ -140,7 +140,7 @@ final class NspawnNode implements AutoCloseable, Diagnosable {
 
   /** Ansible inventory lines for this node (the host's vars). */
   String inventoryVars() {
-    return "ansible_connection: community.docker.nsenter, ansible_nsenter_pid: "
+    return "ansible_connection: community.docker.nsenter, ansible_become: false, ansible_nsenter_pid: "
         + init
         + ", ansible_python_interpreter: /usr/bin/python3";
   }
