@@ -207,35 +207,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     return new AdminReply(HttpResponseStatus.OK, contentType, buf, Map.of());
   }
 
-  /** Why a POST that needs the sync token is refused, or empty when it carries the token. */
-  private Optional<AdminReply> refusedWithoutToken(FullHttpRequest req, InetAddress client, String path) {
-    Optional<String> token = config.syncToken();
-    if (token.isEmpty() || token.get().isEmpty()) {
-      log.warn("admin: refused POST {} from {}: no syncToken configured", path, client.getHostAddress());
-      return Optional.of(
-          AdminReply.error(
-              HttpResponseStatus.FORBIDDEN,
-              "POST " + path + " is disabled: listeners.admin.syncToken is not set"));
-    }
-    String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
-    if (!AdminAuth.bearerMatches(authorization, token.get())) {
-      log.warn(
-          "admin: refused POST {} from {}: {}",
-          path,
-          client.getHostAddress(),
-          authorization == null ? "no Authorization header" : "wrong bearer token");
-      return Optional.of(
-          AdminReply.error(HttpResponseStatus.UNAUTHORIZED, "a valid bearer token is required")
-              .withHeader(HttpHeaderNames.WWW_AUTHENTICATE.toString(), "Bearer realm=\"edge-proxy\""));
-    }
-    return Optional.empty();
-  }
-
-  private static boolean flag(QueryStringDecoder query, String name) {
-    return query.parameters().getOrDefault(name, List.of()).stream()
-        .anyMatch(v -> v.isEmpty() || v.equalsIgnoreCase("true"));
-  }
-
   /**
    * {@code POST /drain}: takes the node out of service before an upgrade. {@code /readyz} fails
    * from now on, so a health check stops sending new clients, while the listeners keep accepting
@@ -244,11 +215,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
    */
   private CompletableFuture<AdminReply> drain(
       FullHttpRequest req, InetAddress client, QueryStringDecoder query) {
-    Optional<AdminReply> refused = refusedWithoutToken(req, client, "/drain");
+    Optional<AdminReply> refused = AdminAuth.refusal(config, req, client, "/drain");
     if (refused.isPresent()) {
       return done(refused.get());
     }
-    boolean inService = flag(query, "cancel");
+    boolean inService = AdminAuth.flag(query, "cancel");
     context.outOfService().set(!inService);
     log.info(
         "admin: {} (requested from {})",
@@ -262,11 +233,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private CompletableFuture<AdminReply> sync(
       FullHttpRequest req, InetAddress client, QueryStringDecoder query) {
-    Optional<AdminReply> refused = refusedWithoutToken(req, client, "/sync");
+    Optional<AdminReply> refused = AdminAuth.refusal(config, req, client, "/sync");
     if (refused.isPresent()) {
       return done(refused.get());
     }
-    boolean force = flag(query, "force");
+    boolean force = AdminAuth.flag(query, "force");
     return offLoop(
         () -> {
           AllowListService allowList = context.allowList();

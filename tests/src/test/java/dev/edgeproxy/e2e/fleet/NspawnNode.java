@@ -44,10 +44,20 @@ final class NspawnNode implements AutoCloseable, Diagnosable {
 
   /** Boots {@code name} in {@code network} and waits until systemd says the system is up. */
   static NspawnNode boot(String name, Path root, NodeNetwork network, Path workDir) {
+    removeCgroups(name);
+    // Each node in a cgroup of its own: with --keep-unit nspawn puts the container's systemd in "payload"
+    // below its own cgroup, and two containers sharing one would manage (and kill) each other's units.
+    StringBuilder enterCgroup = new StringBuilder();
+    for (Path base : cgroupHierarchies()) {
+      Path dir = base.resolve(cgroupName(name));
+      enterCgroup.append("mkdir -p ").append(dir).append(" && echo $$ > ").append(dir).append("/cgroup.procs && ");
+    }
+    enterCgroup.append("exec \"$@\"");
     ChildProcess nspawn =
         ChildProcess.start(
             "nspawn-" + name,
             List.of(
+                "sh", "-c", enterCgroup.toString(), "nspawn",
                 "systemd-nspawn",
                 "--quiet",
                 "--boot",
@@ -197,6 +207,40 @@ final class NspawnNode implements AutoCloseable, Diagnosable {
       throw new UncheckedIOException(e);
     }
     network.close();
+    removeCgroups(name);
+  }
+
+  /**
+   * Where systemd keeps its cgroups: the named systemd and the unified hierarchies of a hybrid set-up (as
+   * here), or the cgroup2 root of a unified one.
+   */
+  private static List<Path> cgroupHierarchies() {
+    List<Path> out = new ArrayList<>();
+    for (String name : List.of("systemd", "unified")) {
+      Path dir = Path.of("/sys/fs/cgroup", name);
+      if (Files.isRegularFile(dir.resolve("cgroup.procs"))) {
+        out.add(dir);
+      }
+    }
+    if (out.isEmpty()) {
+      out.add(Path.of("/sys/fs/cgroup"));
+    }
+    return out;
+  }
+
+  private static String cgroupName(String node) {
+    return "edge-e2e-" + node;
+  }
+
+  /** Removes the node's (empty, once it is off) cgroups, deepest first. */
+  private static void removeCgroups(String node) {
+    for (Path hierarchy : cgroupHierarchies()) {
+      Path dir = hierarchy.resolve(cgroupName(node));
+      if (Files.isDirectory(dir)) {
+        Exec.run(List.of("find", dir.toString(), "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"),
+            Duration.ofSeconds(20));
+      }
+    }
   }
 
   private static void deleteTree(Path dir) throws IOException {
