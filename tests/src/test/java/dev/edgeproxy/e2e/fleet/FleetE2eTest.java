@@ -164,8 +164,9 @@ class FleetE2eTest {
     assertThat(listening).as(listening)
         .containsPattern("[:\\]*]443\\s.*pid=" + pid + ",")
         .containsPattern("[:\\]*]80\\s.*pid=" + pid + ",");
-    // both families on 443 (the role's default binds 0.0.0.0:443 and [::]:443)
-    assertThat(listening).containsPattern("0\\.0\\.0\\.0:443\\s").containsPattern("\\[::\\]:443\\s");
+    // the role's default binds 0.0.0.0:443 and [::]:443: IPv6 listens (with NIO one dual-stack socket serves both)
+    assertThat(listening).containsPattern("(\\[::\\]|\\*):443\\s");
+    assertThat(tlsGet(node, "www.apps.example.test")).as("IPv4 on 443").startsWith("addr=");
   }
 
   @Test
@@ -334,6 +335,24 @@ class FleetE2eTest {
     }
     Ansible.Run check = check();
     assertThat(check.exitCode()).as("site.yml also put edge-3's allow-list back: " + check.describe()).isZero();
+  }
+
+  @Test
+  @Order(13)
+  void aFailedNodeStopsTheRolloutAndTheOthersKeepServing() {
+    Map<String, String> broken = vars(nextJar, NEXT_VERSION, allowList("*.apps.example.test", "new.example.test"));
+    // the first node refuses a jar whose checksum is not the pinned one
+    broken.put("edge_proxy_jar_sha256", json("0".repeat(64)));
+
+    Ansible.Run site = site(broken);
+
+    assertThat(site.exitCode()).as(site.describe()).isNotZero();
+    assertThat(site.recap()).as(site.describe()).containsOnlyKeys("edge-1");
+    assertThat(site.recap().get("edge-1").failed()).isEqualTo(1);
+    for (NspawnNode node : nodes) {
+      assertThat(admin(node, "/readyz")).as(node.name() + " still serving").isEqualTo("ready");
+      assertThat(status(node)).contains("\"version\":\"" + installedVersion + "\"");
+    }
   }
 
   // ---- helpers
