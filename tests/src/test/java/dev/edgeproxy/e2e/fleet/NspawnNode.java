@@ -68,7 +68,9 @@ final class NspawnNode implements AutoCloseable, Diagnosable {
                 "--machine=" + name,
                 "--hostname=" + name,
                 "--network-namespace-path=" + network.namespacePath(),
-                "--console=passive"),
+                "--console=passive",
+                // the container's ceiling for LimitNOFILE (its init cannot raise its own hard limit)
+                "--rlimit=RLIMIT_NOFILE=1048576"),
             workDir,
             // /proc/sys/net writable (the node's own namespace), so the role's sysctl settings apply
             java.util.Map.of("SYSTEMD_NSPAWN_API_VFS_WRITABLE", "network"));
