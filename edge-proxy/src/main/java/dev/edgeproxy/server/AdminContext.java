@@ -6,6 +6,7 @@ import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -24,6 +25,8 @@ import java.util.function.Supplier;
  * @param activeConnections connections open now, every listener
  * @param eventLoops the loops {@code /healthz} probes, by a label for messages
  * @param env environment lookup for the webhook secret ({@code System::getenv} in production)
+ * @param configHash the hash of the configuration in force ({@link BuildInfo})
+ * @param outOfService set by {@code POST /drain}: readiness fails, the listeners keep serving
  */
 record AdminContext(
     EdgeProxyConfig config,
@@ -35,7 +38,9 @@ record AdminContext(
     PrometheusMeterRegistry meters,
     LongSupplier activeConnections,
     List<LabelledLoops> eventLoops,
-    Function<String, String> env) {
+    Function<String, String> env,
+    Supplier<String> configHash,
+    AtomicBoolean outOfService) {
 
   /** An event loop group with the name used in health messages ("worker", "acceptor"). */
   record LabelledLoops(String label, EventLoopGroup group) {}
@@ -51,5 +56,7 @@ record AdminContext(
     Objects.requireNonNull(activeConnections, "activeConnections");
     eventLoops = List.copyOf(eventLoops);
     Objects.requireNonNull(env, "env");
+    Objects.requireNonNull(configHash, "configHash");
+    Objects.requireNonNull(outOfService, "outOfService");
   }
 }

@@ -59,6 +59,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     STATUS("/status", HttpMethod.GET),
     ALLOWLIST("/allowlist", HttpMethod.GET),
     SYNC("/sync", HttpMethod.POST),
+    DRAIN("/drain", HttpMethod.POST),
     HOOKS_GIT("/hooks/git", HttpMethod.POST);
 
     final String path;
@@ -165,6 +166,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                   AdminReply.json(
                       HttpResponseStatus.OK, StatusView.allowList(context.allowList().registry())));
       case SYNC -> sync(req, client, query);
+      case DRAIN -> drain(req, client, query);
       case HOOKS_GIT -> hook(new Call(r, client, query, headers(req), ByteBufUtil.getBytes(req.content())));
     };
   }
@@ -236,29 +238,37 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     return new AdminReply(HttpResponseStatus.OK, contentType, buf, Map.of());
   }
 
+  /**
+   * {@code POST /drain}: takes the node out of service before an upgrade. {@code /readyz} fails
+   * from now on, so a health check stops sending new clients, while the listeners keep accepting
+   * and open connections carry on; the answer counts them. {@code ?cancel=true} puts the node back
+   * in service; a restart does too (the flag lives in memory).
+   */
+  private CompletableFuture<AdminReply> drain(
+      FullHttpRequest req, InetAddress client, QueryStringDecoder query) {
+    Optional<AdminReply> refused = AdminAuth.refusal(config, req, client, "/drain");
+    if (refused.isPresent()) {
+      return done(refused.get());
+    }
+    boolean inService = AdminAuth.flag(query, "cancel");
+    context.outOfService().set(!inService);
+    log.info(
+        "admin: {} (requested from {})",
+        inService ? "back in service" : "taken out of service, readiness fails until a restart",
+        client.getHostAddress());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("outOfService", !inService);
+    body.put("connections", context.activeConnections().getAsLong());
+    return done(AdminReply.json(HttpResponseStatus.OK, body));
+  }
+
   private CompletableFuture<AdminReply> sync(
       FullHttpRequest req, InetAddress client, QueryStringDecoder query) {
-    Optional<String> token = config.syncToken();
-    if (token.isEmpty() || token.get().isEmpty()) {
-      log.warn("admin: refused POST /sync from {}: no syncToken configured", client.getHostAddress());
-      return done(
-          AdminReply.error(
-              HttpResponseStatus.FORBIDDEN,
-              "POST /sync is disabled: listeners.admin.syncToken is not set"));
+    Optional<AdminReply> refused = AdminAuth.refusal(config, req, client, "/sync");
+    if (refused.isPresent()) {
+      return done(refused.get());
     }
-    String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
-    if (!AdminAuth.bearerMatches(authorization, token.get())) {
-      log.warn(
-          "admin: refused POST /sync from {}: {}",
-          client.getHostAddress(),
-          authorization == null ? "no Authorization header" : "wrong bearer token");
-      return done(
-          AdminReply.error(HttpResponseStatus.UNAUTHORIZED, "a valid bearer token is required")
-              .withHeader(HttpHeaderNames.WWW_AUTHENTICATE.toString(), "Bearer realm=\"edge-proxy\""));
-    }
-    boolean force =
-        query.parameters().getOrDefault("force", List.of()).stream()
-            .anyMatch(v -> v.isEmpty() || v.equalsIgnoreCase("true"));
+    boolean force = AdminAuth.flag(query, "force");
     return offLoop(
         () -> {
           AllowListService allowList = context.allowList();

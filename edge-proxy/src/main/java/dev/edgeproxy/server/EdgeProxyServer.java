@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -61,6 +62,9 @@ final class EdgeProxyServer implements AutoCloseable {
   private final MemoryBudget budget;
   private final HealthChecker healthChecker;
   private final ReloadMetrics reloads;
+  private final BuildInfo buildInfo;
+  /** Set by {@code POST /drain}: readiness fails while the listeners keep serving. */
+  private final AtomicBoolean outOfService = new AtomicBoolean();
   private final Path configFile;
   private final Map<String, ListenerGroup> listenerGroups = new LinkedHashMap<>();
   private final List<Channel> listeners = new CopyOnWriteArrayList<>();
@@ -89,6 +93,8 @@ final class EdgeProxyServer implements AutoCloseable {
             config.accessLog().path().orElse(null));
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.config().commonTags("node", config.node().name()).meterFilter(AdminMetrics.BYTES_FOR_NETTY_MEMORY);
+    this.buildInfo = new BuildInfo(meters, Main.version());
+    buildInfo.configLoaded(config);
     this.events = new ServerEvents(accessLog, new ProxyMetrics(meters));
     this.limits =
         new ConnectionLimits(
@@ -300,6 +306,8 @@ final class EdgeProxyServer implements AutoCloseable {
     List<String> reasons = new ArrayList<>();
     if (draining) {
       reasons.add("shutting down");
+    } else if (outOfService.get()) {
+      reasons.add("taken out of service (POST /drain)");
     }
     if (!budget.admitting()) {
       reasons.add(
@@ -335,7 +343,9 @@ final class EdgeProxyServer implements AutoCloseable {
         List.of(
             new AdminContext.LabelledLoops("acceptor", acceptors),
             new AdminContext.LabelledLoops("worker", workers)),
-        env);
+        env,
+        buildInfo::configHash,
+        outOfService);
   }
 
   List<InetSocketAddress> listenerAddresses() {
@@ -387,6 +397,7 @@ final class EdgeProxyServer implements AutoCloseable {
     healthChecker.watch(routing::get, next.backends());
     allowList.reconfigure(next);
     current.set(next);
+    buildInfo.configLoaded(next);
     for (String part : RestartOnly.changed(before, next)) {
       log.warn("reload: {} changed; that takes effect after a restart", part);
     }
@@ -394,6 +405,11 @@ final class EdgeProxyServer implements AutoCloseable {
     reloads.record(ReloadMetrics.Outcome.APPLIED);
     allowList.syncAll();
     return true;
+  }
+
+  /** The hash of the configuration in force (shown in {@code /status} as {@code configHash}). */
+  String configHash() {
+    return buildInfo.configHash();
   }
 
   Duration uptime() {

@@ -32,7 +32,7 @@ final class StatusView {
   private StatusView() {}
 
   /**
-   * {@code /status}: {@code node, version, uptimeSeconds, snapshot{version,hosts,heldBack},
+   * {@code /status}: {@code node, version, configHash, uptimeSeconds, snapshot{version,hosts,heldBack},
    * sources{name:{lastSuccess,lastError,commit|records,...}}, pools{name:[{endpoint,healthy,
    * active}]}, connections{active}}. {@code snapshot.heldBack} is null or the size of the pending
    * change ({@code added}, {@code removed}); {@code /allowlist} lists it in full.
@@ -43,6 +43,7 @@ final class StatusView {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("node", ctx.config().node().name());
     out.put("version", ctx.version());
+    out.put("configHash", ctx.configHash().get());
     out.put("uptimeSeconds", ctx.uptime().get().toSeconds());
 
     Map<String, Object> snapshot = new LinkedHashMap<>();
@@ -79,6 +80,7 @@ final class StatusView {
         .forEach(p -> pools.put(p.name(), endpoints(p)));
     out.put("pools", pools);
     out.put("connections", new Connections(ctx.activeConnections().getAsLong()));
+    out.put("outOfService", ctx.outOfService().get());
     return out;
   }
 

@@ -147,6 +147,42 @@ class AdminEndpointTest {
   }
 
   @Test
+  void statusAndMetricsShowTheVersionAndTheConfigurationHash() throws Exception {
+    JsonNode s = fx.json("/status");
+    String hash = s.path("configHash").asText();
+    String metrics = fx.get("/metrics").body();
+
+    assertThat(hash).matches("[0-9a-f]{16}");
+    assertThat(metrics)
+        .containsPattern(
+            "edge_build_info\\{config_hash=\"" + hash + "\",node=\"admin-test\",version=\""
+                + java.util.regex.Pattern.quote(s.path("version").asText()) + "\"\\} 1(\\.0)?\n");
+  }
+
+  @Test
+  void drainFailsReadinessWhileTheListenersServeAndCancelRestoresIt() throws Exception {
+    assertThat(fx.post("/drain", new byte[0]).statusCode()).as("no token").isEqualTo(401);
+    assertThat(fx.get("/readyz").statusCode()).isEqualTo(200);
+
+    HttpResponse<String> drain = fx.post("/drain", new byte[0], "Authorization", "Bearer " + TOKEN);
+    try {
+      assertThat(drain.statusCode()).as(drain.body()).isEqualTo(200);
+      assertThat(AdminFixture.JSON.readTree(drain.body()).path("outOfService").asBoolean()).isTrue();
+      HttpResponse<String> ready = fx.get("/readyz");
+      assertThat(ready.statusCode()).isEqualTo(503);
+      assertThat(ready.body()).contains("taken out of service");
+      assertThat(fx.json("/status").path("outOfService").asBoolean()).isTrue();
+      assertThat(fx.get("/healthz").statusCode()).as("alive, only not ready").isEqualTo(200);
+    } finally {
+      HttpResponse<String> cancel =
+          fx.post("/drain?cancel=true", new byte[0], "Authorization", "Bearer " + TOKEN);
+      assertThat(cancel.statusCode()).isEqualTo(200);
+    }
+    assertThat(fx.get("/readyz").statusCode()).isEqualTo(200);
+    assertThat(fx.json("/status").path("outOfService").asBoolean()).isFalse();
+  }
+
+  @Test
   void allowListShowsEntriesWithProvenance() throws Exception {
     JsonNode a = fx.json("/allowlist");
     assertThat(a.path("version").asText()).isEqualTo(fx.json("/status").at("/snapshot/version").asText());

@@ -77,12 +77,14 @@ class ReloadTest {
     assertThat(accepts(first)).isTrue();
     assertThat(accepts(second)).isFalse();
 
+    String firstHash = server.configHash();
     Files.writeString(file, config("[\"127.0.0.1:" + second + "\"]", "routes: [{hosts: [grafana.example.com], backend: other}]"));
     assertThat(server.reload()).isTrue();
     assertThat(accepts(second)).as("new bind address").isTrue();
     assertThat(accepts(first)).as("removed bind address").isFalse();
     assertThat(server.readiness()).doesNotContain("no allow-list snapshot loaded yet");
 
+    assertThat(server.configHash()).as("the hash follows the reloaded file").isNotEqualTo(firstHash).isEqualTo(BuildInfo.hash(ConfigLoader.load(file)));
     Files.writeString(file, "listeners: {tls: {bind: \"127.0.0.1:notaport\"}}\nunknownKey: 1\n");
     assertThat(server.reload()).as("broken config refused").isFalse();
     assertThat(accepts(second)).as("still serving on the old configuration").isTrue();

@@ -141,7 +141,7 @@ class AnsibleRoleTest {
         "ProtectSystem=strict",
         "MemoryDenyWriteExecute=false",
         "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK",
-        "LimitNOFILE=1048576",
+        "LimitNOFILE=44096", // 2 x limits.maxConnections (20000) + 4096
         "Environment=HOME=" + root.resolve("var/lib/edge-proxy"),
         "ReadWritePaths=" + root.resolve("var/lib/edge-proxy"),
         "EnvironmentFile=-" + root.resolve("etc/edge-proxy/edge-proxy.env"));

@@ -45,6 +45,22 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
   }
 
   public static NginxBackend start() {
+    return start(List.of());
+  }
+
+  /**
+   * As {@link #start()}, with the PROXY-protocol TLS and HTTP ports also on {@code extraAddresses} (IPv4
+   * addresses that exist on this host, e.g. one the test put on a namespace's veth or on lo).
+   */
+  public static NginxBackend start(List<String> extraAddresses) {
+    return start(null, extraAddresses);
+  }
+
+  /**
+   * As {@link #start(List)}, in the network namespace {@code namespace} (made by the test, e.g. a backend
+   * reachable only over a tunnel); null = this process's namespace.
+   */
+  public static NginxBackend start(String namespace, List<String> extraAddresses) {
     Tools.require("nginx");
     Certificates certs = Certificates.get();
     LargeFile big = LargeFile.get();
@@ -55,12 +71,16 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
     Path conf = dir.resolve("nginx.conf");
     try {
       Files.createDirectories(dir.resolve("tmp"));
-      Files.writeString(conf, config(dir, certs, big, tls, direct, http));
+      Files.writeString(conf, config(dir, certs, big, tls, direct, http, extraAddresses));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ChildProcess process = ChildProcess.start("nginx",
-        List.of(Tools.path("nginx"), "-p", dir + "/", "-c", conf.toString(), "-g", "daemon off;"), dir);
+    List<String> command = new java.util.ArrayList<>();
+    if (namespace != null) {
+      command.addAll(List.of("ip", "netns", "exec", namespace));
+    }
+    command.addAll(List.of(Tools.path("nginx"), "-p", dir + "/", "-c", conf.toString(), "-g", "daemon off;"));
+    ChildProcess process = ChildProcess.start("nginx", command, dir);
     NginxBackend nginx = new NginxBackend(dir, tls, direct, http, process);
     try {
       await("nginx listening on " + direct).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
@@ -68,8 +88,12 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
             if (!process.alive()) {
               throw new IllegalStateException("nginx exited at start\n" + nginx.diagnostics());
             }
-            return Ports.listening("127.0.0.1", direct) && Ports.listening("127.0.0.1", tls)
-                && Ports.listening("127.0.0.1", http);
+            return namespace == null
+                ? Ports.listening("127.0.0.1", direct) && Ports.listening("127.0.0.1", tls)
+                    && Ports.listening("127.0.0.1", http)
+                : Exec.run(List.of("ip", "netns", "exec", namespace, "bash", "-c",
+                    "exec 3<>/dev/tcp/127.0.0.1/" + tls + " && exec 4<>/dev/tcp/127.0.0.1/" + http),
+                    Duration.ofSeconds(10)).exitCode() == 0;
           });
     } catch (RuntimeException | AssertionError e) {
       nginx.close();
@@ -78,8 +102,15 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
     return nginx;
   }
 
-  private static String config(Path dir, Certificates certs, LargeFile big, int tls, int direct, int http) {
+  private static String config(
+      Path dir, Certificates certs, LargeFile big, int tls, int direct, int http, List<String> extra) {
     boolean ipv6 = Ports.ipv6LoopbackUsable();
+    StringBuilder extraTls = new StringBuilder(ipv6 ? "listen [::1]:" + tls + " ssl proxy_protocol;" : "");
+    StringBuilder extraHttp = new StringBuilder(ipv6 ? "listen [::1]:" + http + " proxy_protocol;" : "");
+    for (String address : extra) {
+      extraTls.append(" listen ").append(address).append(':').append(tls).append(" ssl proxy_protocol;");
+      extraHttp.append(" listen ").append(address).append(':').append(http).append(" proxy_protocol;");
+    }
     String tmp = dir.resolve("tmp").toString();
     // `user root` only when we are root: nginx's default (nobody) could not read files under the test's dirs
     String user = "root".equals(System.getProperty("user.name")) ? "user root;\n" : "";
@@ -146,8 +177,7 @@ public final class NginxBackend implements AutoCloseable, Diagnosable {
             }
           }
         }
-        """.formatted(dir, tmp, tls, ipv6 ? "listen [::1]:" + tls + " ssl proxy_protocol;" : "", tlsCommon,
-        direct, http, ipv6 ? "listen [::1]:" + http + " proxy_protocol;" : "", DENIED_HOST);
+        """.formatted(dir, tmp, tls, extraTls, tlsCommon, direct, http, extraHttp, DENIED_HOST);
   }
 
   public int tlsPort() {
