@@ -49,6 +49,7 @@ class DualStackListenersE2eTest {
             EdgeProxyProcess.javaJar(
                 List.of("-Dedgeproxy.transport=" + transport, "-Dio.netty.leakDetection.level=paranoid"),
                 "run",
+                "--allow-root",
                 "--config",
                 dir.resolve("edge-proxy.yaml").toString()),
             dir,

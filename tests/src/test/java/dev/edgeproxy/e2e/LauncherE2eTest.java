@@ -49,7 +49,9 @@ class LauncherE2eTest {
     try (ChildProcess proxy =
         ChildProcess.start(
             "launcher-" + name,
-            List.of("sh", LAUNCHER.toString(), "run", "--config", dir.resolve("edge-proxy.yaml").toString()),
+            List.of(
+                "sh", LAUNCHER.toString(), "run", "--allow-root", "--config",
+                dir.resolve("edge-proxy.yaml").toString()),
             dir,
             Map.of(
                 "EDGE_PROXY_JAR", EdgeProxyProcess.jar().toString(),

@@ -90,7 +90,7 @@ class WireGuardE2eTest {
         .allow("*.apps.example.test").extraTlsBind(PROXY_ADDRESS + ":443");
     Path dir = EdgeProxyProcess.writeFiles(config);
     List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", PROXY_NS));
-    command.addAll(EdgeProxyProcess.javaJar(List.of(), "run", "--config", dir.resolve("edge-proxy.yaml").toString()));
+    command.addAll(EdgeProxyProcess.javaJar(List.of(), "run", "--allow-root", "--config", dir.resolve("edge-proxy.yaml").toString()));
     proxy = dump.watch(ChildProcess.start("edge-proxy", command, dir));
     await("edge-proxy ready in " + PROXY_NS).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300))
         .until(() -> {

@@ -77,7 +77,7 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
     env.put("JAVA", ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     List<String> command = new ArrayList<>(wrapper);
-    command.addAll(List.of("sh", launcher.toString(), "run", "--config", dir.resolve("edge-proxy.yaml").toString()));
+    command.addAll(List.of("sh", launcher.toString(), "run", "--allow-root", "--config", dir.resolve("edge-proxy.yaml").toString()));
     return startProcess(dir, config, ChildProcess.start("edge-proxy", command, dir, env));
   }
 

@@ -46,10 +46,20 @@ public final class Route53Stub implements AutoCloseable, Diagnosable {
     return "/2013-04-01/hostedzone/" + zoneId + "/rrset";
   }
 
+  /** The zone every stubbed listing belongs to: its apex SOA and NS records open the first page. */
+  public static final String APEX = "example.test.";
+
   /** One page answering every ListResourceRecordSets call. */
   public void onePage(String... recordSets) {
     server.resetMappings();
-    server.stubFor(get(urlPathEqualTo(rrsetPath())).willReturn(xml(200, page(List.of(recordSets), null))));
+    server.stubFor(get(urlPathEqualTo(rrsetPath())).willReturn(xml(200, page(withApex(List.of(recordSets)), null))));
+  }
+
+  /** A real zone always lists its apex SOA and NS records first; the source refuses a listing without. */
+  private static List<String> withApex(List<String> recordSets) {
+    List<String> all = new java.util.ArrayList<>(List.of(ns(APEX), soa(APEX)));
+    all.addAll(recordSets);
+    return all;
   }
 
   /**
@@ -59,7 +69,7 @@ public final class Route53Stub implements AutoCloseable, Diagnosable {
   public void twoPages(List<String> first, NextRecord next, List<String> second) {
     server.resetMappings();
     server.stubFor(get(urlPathEqualTo(rrsetPath())).withQueryParam("name", absent())
-        .willReturn(xml(200, page(first, next))));
+        .willReturn(xml(200, page(withApex(first), next))));
     var secondPage = get(urlPathEqualTo(rrsetPath())).withQueryParam("name", equalTo(next.name()))
         .withQueryParam("type", equalTo(next.type()));
     if (next.identifier() != null) {
@@ -139,6 +149,12 @@ public final class Route53Stub implements AutoCloseable, Diagnosable {
     return "<ResourceRecordSet><Name>" + name + "</Name><Type>A</Type><AliasTarget>"
         + "<HostedZoneId>Z35SXDOTRQ7X7K</HostedZoneId><DNSName>" + dnsName + "</DNSName>"
         + "<EvaluateTargetHealth>false</EvaluateTargetHealth></AliasTarget></ResourceRecordSet>";
+  }
+
+  public static String soa(String name) {
+    return "<ResourceRecordSet><Name>" + name + "</Name><Type>SOA</Type><TTL>900</TTL>"
+        + values("ns-1.awsdns-01.org. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400")
+        + "</ResourceRecordSet>";
   }
 
   public static String ns(String name) {
