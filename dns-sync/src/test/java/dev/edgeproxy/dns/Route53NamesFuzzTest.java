@@ -43,9 +43,10 @@ class Route53NamesFuzzTest {
       if (decoded == null) {
         return;
       }
-      // a refused name stays refused however Route53 spells it
+      // a refused name stays refused however Route53 spells it; not so for an escaped dot, which
+      // is refused for its spelling (a dot inside a label), a fact the decoded text no longer has
       String again = route53Spelling(decoded);
-      if (decoded.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+      if (!Route53Names.hasEscapedDot(raw) && decoded.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
         assertThatThrownBy(() -> Route53Names.toPattern(again)).isInstanceOf(InvalidHostNameException.class);
       }
       return;

@@ -5,7 +5,10 @@ import java.util.Arrays;
 /** Shared decoding of the small headers our fuzz inputs start with. */
 final class FuzzInputs {
   /** The bounds a hello may be held to: the smallest allowed, a tight one, the default, a large one. */
-  private static final int[] HELLO_BOUNDS = {50, 512, 16384, 65536};
+  // from the smallest cap the settings accept (a PQ hello is then oversize) to well above real hellos
+  private static final int[] HELLO_BOUNDS = {
+    TlsFrontendSettings.MIN_CLIENT_HELLO_BYTES, 1024, 16384, 65536
+  };
 
   private FuzzInputs() {}
 
