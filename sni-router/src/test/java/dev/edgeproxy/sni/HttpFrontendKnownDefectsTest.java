@@ -7,11 +7,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Regression tests for issue 8 defects 1 and 2 (fixed), found by {@link HttpFrontendFuzzTest}'s property on
- * this branch, whose fixes are made on other branches. Each input, in the fuzz test's input
- * layout, makes a request that names the denied host (or switches protocol) reach the allowed
- * host's backend. When the fixes are merged: remove {@code @Disabled} and move the files from
- * {@code HttpFrontendKnownDefects/} into {@code HttpFrontendFuzzTestInputs/...} (the corpus).
+ * Regression tests for issue 8 defects 1 and 2, found by {@link HttpFrontendFuzzTest}'s property
+ * before they were fixed. Each input, in the fuzz test's input layout, made a request that names
+ * the denied host (or switches protocol) reach the allowed host's backend; they must keep holding
+ * the property.
  */
 class HttpFrontendKnownDefectsTest {
 
