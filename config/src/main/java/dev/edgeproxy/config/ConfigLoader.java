@@ -758,8 +758,8 @@ public final class ConfigLoader {
                         t,
                         "maxClientHelloBytes",
                         TlsListenerConfig.DEFAULT_MAX_CLIENT_HELLO_BYTES,
-                        512,
-                        1 << 20),
+                        TlsListenerConfig.MIN_MAX_CLIENT_HELLO_BYTES,
+                        TlsListenerConfig.MAX_MAX_CLIENT_HELLO_BYTES),
                     noSni));
       }
       Optional<HttpListenerConfig> http = Optional.empty();
