@@ -21,7 +21,7 @@ import java.util.Optional;
  * @param noSni {@code noSni}: the pool for hellos without SNI, empty = refuse (default)
  */
 public record TlsListenerConfig(
-    List<BindAddress> binds,
+    @ConfigKey("bind") List<BindAddress> binds,
     boolean acceptProxyProtocol,
     List<Cidr> proxyProtocolFrom,
     Duration clientHelloTimeout,
