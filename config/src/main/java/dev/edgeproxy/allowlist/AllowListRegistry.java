@@ -1,6 +1,5 @@
 package dev.edgeproxy.allowlist;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;

@@ -55,7 +55,7 @@ final class BackendsSection {
       List<Endpoint> http = r.parsedList(p, "http", null, Endpoint::parse);
       tls = tls == null ? List.of() : tls;
       http = http == null ? List.of() : http;
-      if (tls.isEmpty() && http.isEmpty() && r.problemsAt(p) == 0) {
+      if (tls.isEmpty() && http.isEmpty() && problemsAt(p) == 0) {
         r.problem(pool.line(), pool.column(), path + ": needs at least one tls or http endpoint");
       }
       Set<ProxyTlv> tlvs = BackendPoolConfig.DEFAULT_TLVS;
@@ -151,5 +151,16 @@ final class BackendsSection {
       }
     }
     return out;
+  }
+
+  /** Problems already reported inside map {@code m} (to avoid piling a second one on). */
+  private int problemsAt(M m) {
+    int n = 0;
+    for (ConfigProblem p : r.problems) {
+      if (p.message().startsWith(m.path() + ".")) {
+        n++;
+      }
+    }
+    return n;
   }
 }

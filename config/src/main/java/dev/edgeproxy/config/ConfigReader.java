@@ -174,10 +174,6 @@ final class ConfigReader {
     return v.text.strip();
   }
 
-  Optional<String> optString(M m, String key) {
-    return Optional.ofNullable(string(m, key, null));
-  }
-
   String required(M m, String key) {
     Val v = val(m, key);
     if (v == null) {
@@ -345,45 +341,5 @@ final class ConfigReader {
       }
     }
     return out;
-  }
-
-  List<BindAddress> binds(M m, List<BindAddress> dflt) {
-    return parsedList(m, "bind", dflt, BindAddress::parse, this::checkCollisions);
-  }
-
-  /** Every listening address written so far (all listeners share the host's ports). */
-  private final List<Map.Entry<BindAddress, Val>> writtenBinds = new ArrayList<>();
-
-  private void checkCollisions(BindAddress bind, Val where) {
-    for (Map.Entry<BindAddress, Val> earlier : writtenBinds) {
-      Optional<String> why = BindCollisions.between(earlier.getKey(), bind);
-      if (why.isPresent()) {
-        problem(
-            where.node,
-            where.path,
-            bind
-                + " collides with "
-                + earlier.getKey()
-                + " ("
-                + earlier.getValue().path
-                + " at line "
-                + earlier.getValue().node.line()
-                + "): "
-                + why.get());
-        break; // one problem per address is enough to fix it
-      }
-    }
-    writtenBinds.add(Map.entry(bind, where));
-  }
-
-  /** Problems already reported inside map {@code m} (to avoid piling a second one on). */
-  int problemsAt(M m) {
-    int n = 0;
-    for (ConfigProblem p : problems) {
-      if (p.message().startsWith(m.path + ".")) {
-        n++;
-      }
-    }
-    return n;
   }
 }

@@ -4,12 +4,16 @@ import dev.edgeproxy.config.ConfigReader.M;
 import dev.edgeproxy.config.ConfigReader.Val;
 import dev.edgeproxy.config.HttpListenerConfig.HttpMode;
 import dev.edgeproxy.yaml.YamlTree.Field;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Reads {@code listeners}: tls, http, admin and health. */
 final class ListenersSection {
   private final ConfigReader r;
+  /** Every listening address written so far (all listeners share the host's ports). */
+  private final List<Map.Entry<BindAddress, Val>> writtenBinds = new ArrayList<>();
 
   ListenersSection(ConfigReader r) {
     this.r = r;
@@ -35,7 +39,7 @@ final class ListenersSection {
       tls =
           Optional.of(
               new TlsListenerConfig(
-                  r.binds(t, TlsListenerConfig.DEFAULT_BINDS),
+                  binds(t, TlsListenerConfig.DEFAULT_BINDS),
                   acceptProxy && !proxyFrom.isEmpty(),
                   proxyFrom,
                   r.positiveDuration(
@@ -54,7 +58,7 @@ final class ListenersSection {
       http =
           Optional.of(
               new HttpListenerConfig(
-                  r.binds(h, HttpListenerConfig.DEFAULT_BINDS),
+                  binds(h, HttpListenerConfig.DEFAULT_BINDS),
                   r.enumValue(h, "mode", HttpMode.class, HttpMode.FORWARD),
                   r.size(
                       h,
@@ -78,7 +82,7 @@ final class ListenersSection {
       }
       admin =
           new AdminListenerConfig(
-              r.binds(a, AdminListenerConfig.DEFAULT_BINDS),
+              binds(a, AdminListenerConfig.DEFAULT_BINDS),
               r.parsedList(a, "allowFrom", Cidr.loopback(), Cidr::parse),
               token,
               r.integer(
@@ -93,7 +97,7 @@ final class ListenersSection {
         hl.present()
             ? Optional.of(
                 new HealthListenerConfig(
-                    r.binds(hl, HealthListenerConfig.DEFAULT_BINDS),
+                    binds(hl, HealthListenerConfig.DEFAULT_BINDS),
                     r.parsedList(hl, "allowFrom", HealthListenerConfig.EVERYONE, Cidr::parse)))
             : Optional.empty();
     return new ListenersConfig(tls, http, Optional.of(admin), health);
@@ -114,5 +118,32 @@ final class ListenersSection {
               + " (to trust every peer, write [\"0.0.0.0/0\", \"::/0\"])");
     }
     return from;
+  }
+
+  /** {@code bind}: each address checked against those of every listener read before. */
+  private List<BindAddress> binds(M m, List<BindAddress> dflt) {
+    return r.parsedList(m, "bind", dflt, BindAddress::parse, this::checkCollisions);
+  }
+
+  private void checkCollisions(BindAddress bind, Val where) {
+    for (Map.Entry<BindAddress, Val> earlier : writtenBinds) {
+      Optional<String> why = BindCollisions.between(earlier.getKey(), bind);
+      if (why.isPresent()) {
+        r.problem(
+            where.node(),
+            where.path(),
+            bind
+                + " collides with "
+                + earlier.getKey()
+                + " ("
+                + earlier.getValue().path()
+                + " at line "
+                + earlier.getValue().node().line()
+                + "): "
+                + why.get());
+        break; // one problem per address is enough to fix it
+      }
+    }
+    writtenBinds.add(Map.entry(bind, where));
   }
 }
