@@ -198,17 +198,7 @@ public final class AllowListRegistry {
       if (held.tooMuchRemoved(before, candidate, diff, now)) {
         // not a success: the source's list is not what the node serves (staleness alerts fire)
         status.put(list.source(), SourceStatus.heldBack(status.get(list.source()), now, previous));
-        if (!held.hold(list)) {
-          log.warn(
-              "allow-list change from {} ({}) held back: it removes {} of {} hosts (more than"
-                  + " maxShrink {}%); POST /sync?force=true applies it. Would remove: {}",
-              list.source(),
-              list.revision(),
-              diff.removed().size(),
-              before.hostCount(),
-              Math.round(held.maxShrink() * 100),
-              SnapshotPublisher.summary(diff.removed()));
-        }
+        held.hold(list, diff, before.hostCount());
         publisher.ready(before);
         return UpdateOutcome.HELD_BACK;
       }
@@ -253,12 +243,7 @@ public final class AllowListRegistry {
       AllowListSnapshot candidate = AllowListSnapshot.build(configRoutes, next);
       AllowListDiff diff = AllowListDiff.between(before, candidate);
       if (held.tooMuchRemoved(before, candidate, diff, clock.instant())) {
-        held.holdRemoval(source);
-        log.warn(
-            "removing allow-list source {} held back: it removes {} of {} hosts",
-            source,
-            diff.removed().size(),
-            before.hostCount());
+        held.holdRemoval(source, diff, before.hostCount());
         return UpdateOutcome.HELD_BACK;
       }
       held.dropRemoval(source);

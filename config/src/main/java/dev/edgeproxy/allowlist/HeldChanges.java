@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The hold-back decision and what it holds: a change that removes more than {@code maxShrink} of
@@ -18,6 +20,8 @@ import java.util.TreeSet;
  * <p>Not thread-safe: the registry calls it under its lock.
  */
 final class HeldChanges {
+  // the registry's logger, as before the split: log filters and alerts name it
+  private static final Logger log = LoggerFactory.getLogger(AllowListRegistry.class);
   private final ShrinkGuard guard = new ShrinkGuard();
   private final Map<String, SourceList> lists = new TreeMap<>();
   private final Set<String> removals = new TreeSet<>();
@@ -38,10 +42,6 @@ final class HeldChanges {
     this.maxShrink = share;
   }
 
-  double maxShrink() {
-    return maxShrink;
-  }
-
   /** True when the change from {@code before} to {@code candidate} must wait for a force. */
   boolean tooMuchRemoved(
       AllowListSnapshot before, AllowListSnapshot candidate, AllowListDiff diff, Instant now) {
@@ -53,14 +53,29 @@ final class HeldChanges {
     guard.served(at, hosts);
   }
 
-  /** Holds {@code list}; true when exactly this list was already held (nothing new to tell). */
-  boolean hold(SourceList list) {
-    return list.equals(lists.put(list.source(), list));
+  /** Holds {@code list}, which would make {@code diff} of {@code hosts}; told once per list. */
+  void hold(SourceList list, AllowListDiff diff, int hosts) {
+    if (!list.equals(lists.put(list.source(), list))) {
+      log.warn(
+          "allow-list change from {} ({}) held back: it removes {} of {} hosts (more than"
+              + " maxShrink {}%); POST /sync?force=true applies it. Would remove: {}",
+          list.source(),
+          list.revision(),
+          diff.removed().size(),
+          hosts,
+          Math.round(maxShrink * 100),
+          SnapshotPublisher.summary(diff.removed()));
+    }
   }
 
-  /** Holds the removal of {@code source}. */
-  void holdRemoval(String source) {
+  /** Holds the removal of {@code source}, which would make {@code diff} of {@code hosts}. */
+  void holdRemoval(String source, AllowListDiff diff, int hosts) {
     removals.add(source);
+    log.warn(
+        "removing allow-list source {} held back: it removes {} of {} hosts",
+        source,
+        diff.removed().size(),
+        hosts);
   }
 
   /** Forgets the held list of {@code source}: its newer one was applied or is the same. */
