@@ -115,7 +115,7 @@ public final class ConfigLoader {
       r.backendRefs.add(dflt);
     }
     AllowListConfig allowlist = new AllowListSection(r).allowlist(root);
-    LimitsConfig limits = limits(r, root);
+    LimitsConfig limits = RecordBinder.bind(r, r.map(root, "limits", LimitsConfig.class), LimitsConfig.class);
     AccessLogConfig accessLog = accessLog(r, root);
 
     for (Val ref : r.backendRefs) {
@@ -149,25 +149,6 @@ public final class ConfigLoader {
       return "edge-proxy";
     }
   }
-  private static LimitsConfig limits(ConfigReader r, M root) {
-    M l = r.map(root, "limits", LimitsConfig.class);
-    LimitsConfig d = LimitsConfig.DEFAULT;
-    return new LimitsConfig(
-        r.integer(l, "maxConnections", d.maxConnections(), 1, Integer.MAX_VALUE),
-        r.integer(l, "maxConnectionsPerIp", d.maxConnectionsPerIp(), 1, Integer.MAX_VALUE),
-        r.positiveDuration(l, "idleTimeout", d.idleTimeout()),
-        r.duration(l, "drainTimeout", d.drainTimeout()),
-        r.integer(
-            l,
-            "ipv6PrefixLength",
-            d.ipv6PrefixLength(),
-            LimitsConfig.MIN_IPV6_PREFIX_LENGTH,
-            128),
-        // 0 derives the budget from the direct-memory cap; explicit budgets start at 1 MiB
-        r.val(l, "memoryBudget") == null ? 0 : r.size(l, "memoryBudget", 0, 1 << 20, Integer.MAX_VALUE),
-        r.positiveDuration(l, "halfClosedTimeout", d.halfClosedTimeout()));
-  }
-
   private static AccessLogConfig accessLog(ConfigReader r, M root) {
     M a = r.map(root, "accessLog", AccessLogConfig.class);
     return new AccessLogConfig(

@@ -1,0 +1,43 @@
+package dev.edgeproxy.config;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * What a config record says about each of its values, read by {@link RecordBinder}: so that a key,
+ * its default and its bounds are written in one place, on the record component that holds it.
+ */
+final class ConfigSchema {
+  private ConfigSchema() {}
+
+  /** The value when the key is absent, written as it would be in the file ({@code "15m"}). */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface Default {
+    String value();
+  }
+
+  /**
+   * The bounds of a number, both included. Not applied to the {@link Default}, which may be a
+   * value outside the range with a meaning of its own ({@code memoryBudget: 0}, derived).
+   */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface Range {
+    long min();
+
+    long max();
+  }
+
+  /** A duration that must be more than 0. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface Positive {}
+
+  /** A number written as a size ({@code 16384}, {@code 16KiB}, {@code 1MiB}). */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface Bytes {}
+}

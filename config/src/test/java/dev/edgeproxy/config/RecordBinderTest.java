@@ -1,0 +1,66 @@
+package dev.edgeproxy.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The sections bound with Jackson: defaults and bounds from the records, problems with places. */
+class RecordBinderTest {
+  @Test
+  void defaultsComeFromTheRecordsAnnotations() {
+    assertThat(LimitsConfig.DEFAULT)
+        .isEqualTo(
+            new LimitsConfig(
+                20000, 256, Duration.ofMinutes(15), Duration.ofSeconds(30), 64, 0, Duration.ofSeconds(30)));
+  }
+
+  @Test
+  void valuesAreSubstitutedThenBound() throws Exception {
+    LimitsConfig limits =
+        ConfigLoader.loadFromString(
+                "limits:\n  maxConnections: ${MAX}\n  idleTimeout: ${IDLE:-2m}\n  drainTimeout: ~\n",
+                "t.yaml",
+                Map.of("MAX", "99"))
+            .limits();
+    assertThat(limits.maxConnections()).isEqualTo(99);
+    assertThat(limits.idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(limits.drainTimeout()).as("null is absent").isEqualTo(LimitsConfig.DEFAULT.drainTimeout());
+  }
+
+  static Stream<Arguments> wrongValues() {
+    return Stream.of(
+        Arguments.of(
+            "limits:\n  maxConnections: [1, 2]\n  idleTimeout: {a: 1}\n  drainTimeout: 1s\n",
+            List.of(
+                "t.yaml:2:19: limits.maxConnections: expected a single value, got a list",
+                "t.yaml:3:16: limits.idleTimeout: expected a single value, got a map")),
+        Arguments.of(
+            "limits:\n  maxConnectionsPerIp: ${UNSET}\n  ipv6PrefixLength: 99999999999999999999\n",
+            List.of(
+                "t.yaml:2:24: limits.maxConnectionsPerIp: environment variable UNSET is not set",
+                "t.yaml:3:21: limits.ipv6PrefixLength: expected a whole number, got '99999999999999999999'")),
+        Arguments.of(
+            "limits:\n  memoryBudget: 8GiB\n  maxConnections: 2147483648\n",
+            List.of(
+                "t.yaml:2:17: limits.memoryBudget: 8GiB is not in 1048576..2147483647 bytes",
+                "t.yaml:3:19: limits.maxConnections: 2147483648 is not in 1..2147483647")),
+        Arguments.of("limits: 5\n", List.of("t.yaml:1:9: limits: expected a map, got '5'")));
+  }
+
+  @ParameterizedTest(name = "[{index}] {1}")
+  @MethodSource("wrongValues")
+  void everyWrongValueIsReportedOnceWhereItIsWritten(String yaml, List<String> expected) {
+    assertThatThrownBy(() -> ConfigLoader.loadFromString(yaml, "t.yaml", Map.of()))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> assertThat(e.problems()).map(ConfigProblem::toString).containsExactlyElementsOf(expected));
+  }
+}
