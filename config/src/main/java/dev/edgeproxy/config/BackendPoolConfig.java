@@ -1,5 +1,8 @@
 package dev.edgeproxy.config;
 
+import dev.edgeproxy.config.ConfigSchema.Default;
+import dev.edgeproxy.config.ConfigSchema.Positive;
+import dev.edgeproxy.config.ConfigSchema.Range;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -91,9 +94,11 @@ public record BackendPoolConfig(
    * @param healthyAfter consecutive successes before it is marked up again; default 2
    */
   public record HealthCheckConfig(
-      Duration interval, Duration timeout, int unhealthyAfter, int healthyAfter) {
-    public static final HealthCheckConfig DEFAULT =
-        new HealthCheckConfig(Duration.ofSeconds(10), Duration.ofSeconds(2), 3, 2);
+      @Default("10s") @Positive Duration interval,
+      @Default("2s") @Positive Duration timeout,
+      @Default("3") @Range(min = 1, max = 1000) int unhealthyAfter,
+      @Default("2") @Range(min = 1, max = 1000) int healthyAfter) {
+    public static final HealthCheckConfig DEFAULT = RecordBinder.defaults(HealthCheckConfig.class);
 
     public HealthCheckConfig {
       Objects.requireNonNull(interval, "interval");

@@ -77,14 +77,8 @@ final class BackendsSection {
         }
         tlvs = set;
       }
-      M hc = r.map(p, "healthCheck", HealthCheckConfig.class);
-      HealthCheckConfig d = HealthCheckConfig.DEFAULT;
       HealthCheckConfig health =
-          new HealthCheckConfig(
-              r.positiveDuration(hc, "interval", d.interval()),
-              r.positiveDuration(hc, "timeout", d.timeout()),
-              r.integer(hc, "unhealthyAfter", d.unhealthyAfter(), 1, 1000),
-              r.integer(hc, "healthyAfter", d.healthyAfter(), 1, 1000));
+          RecordBinder.bind(r, r.map(p, "healthCheck", HealthCheckConfig.class), HealthCheckConfig.class);
       out.put(
           name,
           new BackendPoolConfig(

@@ -116,7 +116,8 @@ public final class ConfigLoader {
     }
     AllowListConfig allowlist = new AllowListSection(r).allowlist(root);
     LimitsConfig limits = RecordBinder.bind(r, r.map(root, "limits", LimitsConfig.class), LimitsConfig.class);
-    AccessLogConfig accessLog = accessLog(r, root);
+    AccessLogConfig accessLog =
+        RecordBinder.bind(r, r.map(root, "accessLog", AccessLogConfig.class), AccessLogConfig.class);
 
     for (Val ref : r.backendRefs) {
       if (!backends.containsKey(ref.text().strip())) {
@@ -148,11 +149,4 @@ public final class ConfigLoader {
     } catch (IOException e) {
       return "edge-proxy";
     }
-  }
-  private static AccessLogConfig accessLog(ConfigReader r, M root) {
-    M a = r.map(root, "accessLog", AccessLogConfig.class);
-    return new AccessLogConfig(
-        r.enumValue(a, "format", AccessLogConfig.Format.class, AccessLogConfig.Format.JSON),
-        r.path(a, "path"));
-  }
-}
+  }}

@@ -56,6 +56,11 @@ final class ConfigReader {
     this.baseDir = baseDir;
   }
 
+  /** Where relative paths start; null: the working directory. */
+  Path baseDir() {
+    return baseDir;
+  }
+
   void problem(int line, int column, String message) {
     problems.add(new ConfigProblem(file, line, column, message));
   }

@@ -12,11 +12,15 @@ import java.lang.annotation.Target;
 final class ConfigSchema {
   private ConfigSchema() {}
 
-  /** The value when the key is absent, written as it would be in the file ({@code "15m"}). */
+  /**
+   * The value when the key is absent, written as it would be in the file ({@code "15m"}); for a
+   * list, its items ({@code {}} for none). Every scalar and list component has one; an {@code
+   * Optional} is empty when absent.
+   */
   @Retention(RetentionPolicy.RUNTIME)
   @Target(ElementType.RECORD_COMPONENT)
   @interface Default {
-    String value();
+    String[] value();
   }
 
   /**
@@ -29,6 +33,13 @@ final class ConfigSchema {
     long min();
 
     long max();
+  }
+
+  /** What to add to "must not be empty" for a string written empty: how to say "none" instead. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface IfEmpty {
+    String value();
   }
 
   /** A duration that must be more than 0. */

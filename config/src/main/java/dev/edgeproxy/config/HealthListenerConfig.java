@@ -1,5 +1,6 @@
 package dev.edgeproxy.config;
 
+import dev.edgeproxy.config.ConfigSchema.Default;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -13,9 +14,13 @@ import java.util.List;
  * @param allowFrom networks allowed to ask; default every address (answers carry no detail)
  */
 public record HealthListenerConfig(
-    @ConfigKey("bind") List<BindAddress> binds, List<Cidr> allowFrom) {
-  public static final List<BindAddress> DEFAULT_BINDS = List.of(new BindAddress("0.0.0.0", 9902));
-  public static final List<Cidr> EVERYONE = List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"));
+    @ConfigKey("bind") @Default("0.0.0.0:9902") List<BindAddress> binds,
+    @Default({"0.0.0.0/0", "::/0"}) List<Cidr> allowFrom) {
+  /** A listener written as {@code health: {}}. */
+  private static final HealthListenerConfig DEFAULTS = RecordBinder.defaults(HealthListenerConfig.class);
+  public static final List<BindAddress> DEFAULT_BINDS = DEFAULTS.binds();
+  /** Every address: the default {@code allowFrom}. */
+  public static final List<Cidr> EVERYONE = DEFAULTS.allowFrom();
 
   public HealthListenerConfig {
     binds = List.copyOf(binds);

@@ -2,7 +2,6 @@ package dev.edgeproxy.config;
 
 import dev.edgeproxy.config.ConfigReader.M;
 import dev.edgeproxy.config.ConfigReader.Val;
-import dev.edgeproxy.config.HttpListenerConfig.HttpMode;
 import dev.edgeproxy.yaml.YamlTree.Field;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,55 +51,29 @@ final class ListenersSection {
                       TlsListenerConfig.MAX_MAX_CLIENT_HELLO_BYTES),
                   noSni));
     }
-    Optional<HttpListenerConfig> http = Optional.empty();
-    M h = r.map(l, "http", HttpListenerConfig.class);
-    if (h.present()) {
-      http =
-          Optional.of(
-              new HttpListenerConfig(
-                  binds(h, HttpListenerConfig.DEFAULT_BINDS),
-                  r.enumValue(h, "mode", HttpMode.class, HttpMode.FORWARD),
-                  r.size(
-                      h,
-                      "maxHeaderBytes",
-                      HttpListenerConfig.DEFAULT_MAX_HEADER_BYTES,
-                      1024,
-                      1 << 20),
-                  r.positiveDuration(h, "headerTimeout", HttpListenerConfig.DEFAULT_HEADER_TIMEOUT)));
-    }
-    M a = r.map(l, "admin", AdminListenerConfig.class);
-    AdminListenerConfig admin = AdminListenerConfig.defaults();
-    if (a.present()) {
-      Optional<String> token = Optional.empty();
-      Val v = r.val(a, "syncToken");
-      if (v != null && v.text() != null) {
-        if (v.text().isBlank()) {
-          r.problem(v.node(), v.path(), "must not be empty (omit it to disable POST /sync)");
-        } else {
-          token = Optional.of(v.text().strip());
-        }
-      }
-      admin =
-          new AdminListenerConfig(
-              binds(a, AdminListenerConfig.DEFAULT_BINDS),
-              r.parsedList(a, "allowFrom", Cidr.loopback(), Cidr::parse),
-              token,
-              r.integer(
-                  a,
-                  "maxConnections",
-                  AdminListenerConfig.DEFAULT_MAX_CONNECTIONS,
-                  1,
-                  AdminListenerConfig.MAX_MAX_CONNECTIONS));
-    }
-    M hl = r.map(l, "health", HealthListenerConfig.class);
-    Optional<HealthListenerConfig> health =
-        hl.present()
-            ? Optional.of(
-                new HealthListenerConfig(
-                    binds(hl, HealthListenerConfig.DEFAULT_BINDS),
-                    r.parsedList(hl, "allowFrom", HealthListenerConfig.EVERYONE, Cidr::parse)))
-            : Optional.empty();
+    Optional<HttpListenerConfig> http = bound(l, "http", HttpListenerConfig.class);
+    AdminListenerConfig admin =
+        bound(l, "admin", AdminListenerConfig.class).orElse(AdminListenerConfig.defaults());
+    Optional<HealthListenerConfig> health = bound(l, "health", HealthListenerConfig.class);
     return new ListenersConfig(tls, http, Optional.of(admin), health);
+  }
+
+  /** The listener under {@code key} bound to its record, its binds checked; empty when absent. */
+  private <T extends Record> Optional<T> bound(M listeners, String key, Class<T> type) {
+    M m = r.map(listeners, key, type);
+    if (!m.present()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        RecordBinder.bind(
+            r,
+            m,
+            type,
+            (pointer, item, where) -> {
+              if (item instanceof BindAddress bind) {
+                checkCollisions(bind, new Val(null, where.node(), where.path()));
+              }
+            }));
   }
 
   /**

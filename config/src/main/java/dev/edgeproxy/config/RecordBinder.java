@@ -10,7 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.deser.Deserializers;
+import com.fasterxml.jackson.databind.jsontype.TypeDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.type.CollectionType;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,6 +21,7 @@ import dev.edgeproxy.yaml.YamlTree.Field;
 import dev.edgeproxy.yaml.YamlTree.Node;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -40,11 +43,28 @@ final class RecordBinder {
           @Override
           public void setupModule(SetupContext context) {
             context.addDeserializers(
+                // every component but a record (bound by Jackson's own record deserializer)
                 new Deserializers.Base() {
                   @Override
                   public JsonDeserializer<?> findBeanDeserializer(
                       JavaType type, DeserializationConfig config, BeanDescription beanDesc) {
-                    return ScalarDeserializer.handles(type.getRawClass()) ? new ScalarDeserializer() : null;
+                    return type.isRecordType() ? null : new ComponentDeserializer();
+                  }
+
+                  @Override
+                  public JsonDeserializer<?> findEnumDeserializer(
+                      Class<?> type, DeserializationConfig config, BeanDescription beanDesc) {
+                    return new ComponentDeserializer();
+                  }
+
+                  @Override
+                  public JsonDeserializer<?> findCollectionDeserializer(
+                      CollectionType type,
+                      DeserializationConfig config,
+                      BeanDescription beanDesc,
+                      TypeDeserializer elementTypeDeserializer,
+                      JsonDeserializer<?> elementDeserializer) {
+                    return new ComponentDeserializer();
                   }
                 });
           }
@@ -54,14 +74,22 @@ final class RecordBinder {
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   }
 
-  /** Where a bound value is written: its YAML node and its key path, for problems. */
+  /** Told each list item read, with where it is written (for checks across listeners). */
+  interface ItemSeen {
+    /** {@code pointer} is the list's, as {@code /binds}. */
+    void seen(String pointer, Object item, Place where);
+  }
+
+  /** One binding: where each value is written, and where its problems go. */
   static final class Binding {
     private final ConfigReader reader;
+    private final ItemSeen itemSeen;
     /** By JSON pointer of each bound value: its YAML node and key path. */
     private final Map<String, Place> places = new HashMap<>();
 
-    private Binding(ConfigReader reader) {
+    private Binding(ConfigReader reader, ItemSeen itemSeen) {
       this.reader = reader;
+      this.itemSeen = itemSeen;
     }
 
     static Binding of(DeserializationContext ctxt) {
@@ -74,6 +102,15 @@ final class RecordBinder {
 
     void problem(Place where, String message) {
       reader.problem(where.node(), where.path(), message);
+    }
+
+    void seen(String pointer, Object item, Place where) {
+      itemSeen.seen(pointer, item, where);
+    }
+
+    /** Where relative paths start; null: the working directory. */
+    Path baseDir() {
+      return reader.baseDir();
     }
   }
 
@@ -90,7 +127,12 @@ final class RecordBinder {
    * {@code type}; every problem goes to {@code reader} and the default stands in for its value.
    */
   static <T extends Record> T bind(ConfigReader reader, M map, Class<T> type) {
-    Binding binding = new Binding(reader);
+    return bind(reader, map, type, (pointer, item, where) -> {});
+  }
+
+  /** As above, telling {@code itemSeen} every list item read. */
+  static <T extends Record> T bind(ConfigReader reader, M map, Class<T> type, ItemSeen itemSeen) {
+    Binding binding = new Binding(reader, itemSeen);
     ObjectNode tree = record(reader, binding, map.node(), map.path(), "", type);
     ObjectReader bound = MAPPER.readerFor(type).withAttribute(Binding.class, binding);
     try {
@@ -131,6 +173,10 @@ final class RecordBinder {
   /** A value as written; a scalar whose substitution failed (reported) becomes null. */
   private static JsonNode value(ConfigReader reader, Binding binding, Node n, String path, String pointer) {
     binding.places.put(pointer, new Place(n, path));
+    if (n.isNull()) {
+      // a null list item: not a value, reported as "got nothing" (its YAML node says so)
+      return JsonNodeFactory.instance.objectNode();
+    }
     if (n.isScalar()) {
       ConfigReader.Val v = reader.scalar(n, path);
       return v.text() == null
