@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.deser.ContextualDeserializer;
 import dev.edgeproxy.config.ConfigSchema.Default;
+import dev.edgeproxy.config.ConfigSchema.NoneWord;
 import dev.edgeproxy.config.RecordBinder.Binding;
 import dev.edgeproxy.config.RecordBinder.Place;
 import java.io.IOException;
@@ -34,15 +35,18 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
   private final Shape shape;
   private final ValueReader reader;
   private final Object dflt;
+  /** For an {@code Optional}: the word that means none, or null. */
+  private final String noneWord;
 
   ComponentDeserializer() {
-    this(null, null, null);
+    this(null, null, null, null);
   }
 
-  private ComponentDeserializer(Shape shape, ValueReader reader, Object dflt) {
+  private ComponentDeserializer(Shape shape, ValueReader reader, Object dflt, String noneWord) {
     this.shape = shape;
     this.reader = reader;
     this.dflt = dflt;
+    this.noneWord = noneWord;
   }
 
   @Override
@@ -57,7 +61,12 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
         s == Shape.VALUE
             ? c.getType()
             : (Class<?>) ((ParameterizedType) c.getGenericType()).getActualTypeArguments()[0];
-    return new ComponentDeserializer(s, ValueReader.of(c, type), dflt(c, s, ValueReader.ofDefault(c, type)));
+    NoneWord none = c.getAnnotation(NoneWord.class);
+    return new ComponentDeserializer(
+        s,
+        ValueReader.of(c, type),
+        dflt(c, s, ValueReader.ofDefault(c, type)),
+        none == null ? null : none.value());
   }
 
   private static Object dflt(RecordComponent c, Shape s, ValueReader r) {
@@ -101,8 +110,16 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
       binding.problem(place, "expected a single value, got " + place.node().describe());
       return dflt;
     }
-    Object value = read(binding, place, p.getText());
-    return value == null ? dflt : shape == Shape.OPTIONAL ? Optional.of(value) : value;
+    String text = p.getText();
+    if (noneWord != null && text.strip().equals(noneWord)) {
+      return Optional.empty();
+    }
+    Object value = read(binding, place, text);
+    if (value == null) {
+      return dflt;
+    }
+    binding.seen(pointer, value, place);
+    return shape == Shape.OPTIONAL ? Optional.of(value) : value;
   }
 
   /** The items read; items that are not values are reported and left out. */

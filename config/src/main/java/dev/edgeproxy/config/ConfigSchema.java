@@ -42,6 +42,13 @@ final class ConfigSchema {
     String value();
   }
 
+  /** The word that, written for an {@code Optional}, means none ({@code noSni: refuse}). */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface NoneWord {
+    String value();
+  }
+
   /** A duration that must be more than 0. */
   @Retention(RetentionPolicy.RUNTIME)
   @Target(ElementType.RECORD_COMPONENT)

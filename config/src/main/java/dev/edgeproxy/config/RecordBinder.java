@@ -74,22 +74,22 @@ final class RecordBinder {
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   }
 
-  /** Told each list item read, with where it is written (for checks across listeners). */
-  interface ItemSeen {
-    /** {@code pointer} is the list's, as {@code /binds}. */
-    void seen(String pointer, Object item, Place where);
+  /** Told each value read (each item of a list), with where it is written: for checks across values. */
+  interface ValueSeen {
+    /** {@code pointer} is the component's, as {@code /binds} for each of its items. */
+    void seen(String pointer, Object value, Place where);
   }
 
   /** One binding: where each value is written, and where its problems go. */
   static final class Binding {
     private final ConfigReader reader;
-    private final ItemSeen itemSeen;
+    private final ValueSeen valueSeen;
     /** By JSON pointer of each bound value: its YAML node and key path. */
     private final Map<String, Place> places = new HashMap<>();
 
-    private Binding(ConfigReader reader, ItemSeen itemSeen) {
+    private Binding(ConfigReader reader, ValueSeen valueSeen) {
       this.reader = reader;
-      this.itemSeen = itemSeen;
+      this.valueSeen = valueSeen;
     }
 
     static Binding of(DeserializationContext ctxt) {
@@ -104,8 +104,8 @@ final class RecordBinder {
       reader.problem(where.node(), where.path(), message);
     }
 
-    void seen(String pointer, Object item, Place where) {
-      itemSeen.seen(pointer, item, where);
+    void seen(String pointer, Object value, Place where) {
+      valueSeen.seen(pointer, value, where);
     }
 
     /** Where relative paths start; null: the working directory. */
@@ -127,12 +127,12 @@ final class RecordBinder {
    * {@code type}; every problem goes to {@code reader} and the default stands in for its value.
    */
   static <T extends Record> T bind(ConfigReader reader, M map, Class<T> type) {
-    return bind(reader, map, type, (pointer, item, where) -> {});
+    return bind(reader, map, type, (pointer, value, where) -> {});
   }
 
-  /** As above, telling {@code itemSeen} every list item read. */
-  static <T extends Record> T bind(ConfigReader reader, M map, Class<T> type, ItemSeen itemSeen) {
-    Binding binding = new Binding(reader, itemSeen);
+  /** As above, telling {@code valueSeen} every value read. */
+  static <T extends Record> T bind(ConfigReader reader, M map, Class<T> type, ValueSeen valueSeen) {
+    Binding binding = new Binding(reader, valueSeen);
     ObjectNode tree = record(reader, binding, map.node(), map.path(), "", type);
     ObjectReader bound = MAPPER.readerFor(type).withAttribute(Binding.class, binding);
     try {
