@@ -1,6 +1,7 @@
 package dev.edgeproxy.config;
 
 import dev.edgeproxy.config.ConfigSchema.Default;
+import dev.edgeproxy.config.ConfigSchema.MayBeEmpty;
 import dev.edgeproxy.config.ConfigSchema.Positive;
 import dev.edgeproxy.config.ConfigSchema.Range;
 import java.time.Duration;
@@ -27,12 +28,12 @@ import java.util.Set;
  */
 public record BackendPoolConfig(
     @ConfigKey(ConfigKey.NONE) String name,
-    List<Endpoint> tls,
-    List<Endpoint> http,
-    ProxyProtocolVersion proxyProtocol,
-    Set<ProxyTlv> proxyProtocolTlvs,
-    Balance balance,
-    Duration connectTimeout,
+    @Default({}) @MayBeEmpty List<Endpoint> tls,
+    @Default({}) @MayBeEmpty List<Endpoint> http,
+    @Default("v2") ProxyProtocolVersion proxyProtocol,
+    @Default({"authority", "unique-id"}) @MayBeEmpty Set<ProxyTlv> proxyProtocolTlvs,
+    @Default("round-robin") Balance balance,
+    @Default("3s") @Positive Duration connectTimeout,
     HealthCheckConfig healthCheck) {
   public static final Set<ProxyTlv> DEFAULT_TLVS =
       Collections.unmodifiableSet(EnumSet.allOf(ProxyTlv.class));
@@ -76,6 +77,16 @@ public record BackendPoolConfig(
     /** The name used in the config file. */
     public String configName() {
       return configName;
+    }
+
+    /** The TLV named {@code text} in the config file (any case). */
+    public static ProxyTlv parse(String text) {
+      for (ProxyTlv t : values()) {
+        if (t.configName.equalsIgnoreCase(text.strip())) {
+          return t;
+        }
+      }
+      throw new IllegalArgumentException("unknown TLV '" + text + "' (use authority, unique-id)");
     }
   }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.deser.ContextualDeserializer;
 import dev.edgeproxy.config.ConfigSchema.Default;
+import dev.edgeproxy.config.ConfigSchema.MayBeEmpty;
 import dev.edgeproxy.config.ConfigSchema.NoneWord;
 import dev.edgeproxy.config.RecordBinder.Binding;
 import dev.edgeproxy.config.RecordBinder.Place;
@@ -14,8 +15,10 @@ import java.io.IOException;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Binds one record component written as a value, an {@code Optional} value or a list of values
@@ -28,7 +31,8 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
   enum Shape {
     VALUE,
     OPTIONAL,
-    LIST
+    LIST,
+    SET
   }
 
   /** Null in the uncontextualised instance Jackson asks first. */
@@ -37,16 +41,20 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
   private final Object dflt;
   /** For an {@code Optional}: the word that means none, or null. */
   private final String noneWord;
+  /** For a list or set: whether {@code []} is a value. */
+  private final boolean mayBeEmpty;
 
   ComponentDeserializer() {
-    this(null, null, null, null);
+    this(null, null, null, null, false);
   }
 
-  private ComponentDeserializer(Shape shape, ValueReader reader, Object dflt, String noneWord) {
+  private ComponentDeserializer(
+      Shape shape, ValueReader reader, Object dflt, String noneWord, boolean mayBeEmpty) {
     this.shape = shape;
     this.reader = reader;
     this.dflt = dflt;
     this.noneWord = noneWord;
+    this.mayBeEmpty = mayBeEmpty;
   }
 
   @Override
@@ -56,7 +64,9 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
     }
     RecordComponent c = component(property.getMember().getDeclaringClass(), property.getName());
     Shape s =
-        c.getType() == Optional.class ? Shape.OPTIONAL : c.getType() == List.class ? Shape.LIST : Shape.VALUE;
+        c.getType() == Optional.class
+            ? Shape.OPTIONAL
+            : c.getType() == List.class ? Shape.LIST : c.getType() == Set.class ? Shape.SET : Shape.VALUE;
     Class<?> type =
         s == Shape.VALUE
             ? c.getType()
@@ -66,13 +76,18 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
         s,
         ValueReader.of(c, type),
         dflt(c, s, ValueReader.ofDefault(c, type)),
-        none == null ? null : none.value());
+        none == null ? null : none.value(),
+        c.isAnnotationPresent(MayBeEmpty.class));
   }
 
   private static Object dflt(RecordComponent c, Shape s, ValueReader r) {
     Default d = c.getAnnotation(Default.class);
     if (s == Shape.OPTIONAL) {
       return Optional.empty();
+    }
+    ConfigKey key = c.getAnnotation(ConfigKey.class);
+    if (d == null && key != null && key.value().equals(ConfigKey.NONE)) {
+      return null; // not written: given by the section (a pool's name)
     }
     if (d == null || (s == Shape.VALUE && d.value().length != 1)) {
       throw new IllegalStateException(c + " needs one @Default");
@@ -85,7 +100,7 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
         throw new IllegalStateException(c + ": @Default '" + text + "': " + e.getMessage(), e);
       }
     }
-    return s == Shape.LIST ? List.copyOf(values) : values.get(0);
+    return s == Shape.LIST ? List.copyOf(values) : s == Shape.SET ? Set.copyOf(values) : values.get(0);
   }
 
   private static RecordComponent component(Class<?> record, String name) {
@@ -104,6 +119,9 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
     Place place = binding.place(pointer);
     if (shape == Shape.LIST) {
       return list(p, binding, pointer, place);
+    }
+    if (shape == Shape.SET) {
+      return new LinkedHashSet<>(list(p, binding, pointer, place));
     }
     if (p.currentToken() != JsonToken.VALUE_STRING) {
       p.skipChildren();
@@ -145,7 +163,7 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
         binding.problem(item, "expected a single value, got " + item.node().describe());
       }
     }
-    if (values == 0) {
+    if (values == 0 && !mayBeEmpty) {
       binding.problem(place, "needs at least one value");
     }
     return out;

@@ -69,6 +69,17 @@ final class ConfigReader {
     problem(node.line(), node.column(), path + ": " + message);
   }
 
+  /** Problems already reported inside the map at {@code path} (to avoid piling a second one on). */
+  int problemsUnder(String path) {
+    int n = 0;
+    for (ConfigProblem p : problems) {
+      if (p.message().startsWith(path + ".")) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   // ---- structure ------------------------------------------------------------------------
 
   /** Opens the map under {@code key}, written as {@code schema}; absent or null: an empty map. */

@@ -49,6 +49,11 @@ final class ConfigSchema {
     String value();
   }
 
+  /** A list that may be written empty ({@code []}); others need at least one value. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface MayBeEmpty {}
+
   /** A duration that must be more than 0. */
   @Retention(RetentionPolicy.RUNTIME)
   @Target(ElementType.RECORD_COMPONENT)

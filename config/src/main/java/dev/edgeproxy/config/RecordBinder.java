@@ -132,8 +132,18 @@ final class RecordBinder {
 
   /** As above, telling {@code valueSeen} every value read. */
   static <T extends Record> T bind(ConfigReader reader, M map, Class<T> type, ValueSeen valueSeen) {
+    return bind(reader, map, type, valueSeen, Map.of());
+  }
+
+  /**
+   * As above, with the values of the components that are no key ({@link ConfigKey#NONE}) given
+   * by name: a pool's name is its key under {@code backends}.
+   */
+  static <T extends Record> T bind(
+      ConfigReader reader, M map, Class<T> type, ValueSeen valueSeen, Map<String, String> given) {
     Binding binding = new Binding(reader, valueSeen);
     ObjectNode tree = record(reader, binding, map.node(), map.path(), "", type);
+    given.forEach(tree::put);
     ObjectReader bound = MAPPER.readerFor(type).withAttribute(Binding.class, binding);
     try {
       return bound.readValue(bound.treeAsTokens(tree));
@@ -155,6 +165,9 @@ final class RecordBinder {
       String key = named == null ? c.getName() : named.value();
       Field f = key.equals(ConfigKey.NONE) ? null : map.fields().get(key);
       if (f == null || f.value().isNull()) {
+        if (c.getType().isRecord()) { // a map not written: its own defaults
+          out.set(c.getName(), record(reader, binding, null, "", "", c.getType()));
+        }
         continue;
       }
       String at = path.isEmpty() ? key : path + "." + key;

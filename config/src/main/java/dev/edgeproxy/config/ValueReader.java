@@ -81,7 +81,7 @@ interface ValueReader {
         }
       };
     }
-    if (type.isEnum()) {
+    if (type.isEnum() && !hasParser(type)) {
       return (text, base) -> enumValue(type, text);
     }
     if (type == String.class) {
@@ -145,6 +145,15 @@ interface ValueReader {
       names.add(((Enum<?>) e).name().toLowerCase(Locale.ROOT).replace('_', '-'));
     }
     throw new Refused("invalid value '" + text + "' (use " + String.join(" | ", names) + ")");
+  }
+
+  private static boolean hasParser(Class<?> type) {
+    try {
+      type.getMethod("parse", String.class);
+      return true;
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
   }
 
   /** A value type's own {@code static T parse(String)}, whose IllegalArgumentException says why not. */

@@ -53,6 +53,25 @@ class RecordBinderTest {
   }
 
   @Test
+  void noSniRefuseMeansNoneAndAPoolNameMustExist() throws Exception {
+    String pool = "backends:\n  p: {tls: [\"10.0.0.1:443\"]}\n";
+    assertThat(
+            ConfigLoader.loadFromString(pool + "listeners:\n  tls: {noSni: refuse}\n", "t.yaml", Map.of())
+                .listeners().tls().orElseThrow().noSni())
+        .isEmpty();
+    assertThat(
+            ConfigLoader.loadFromString(pool + "listeners:\n  tls: {noSni: p}\n", "t.yaml", Map.of())
+                .listeners().tls().orElseThrow().noSni())
+        .contains("p");
+    assertThatThrownBy(
+            () -> ConfigLoader.loadFromString(pool + "listeners:\n  tls: {noSni: q}\n", "t.yaml", Map.of()))
+        .hasMessage("t.yaml:4:16: listeners.tls.noSni: no backend named 'q' (defined: p)");
+    assertThatThrownBy(
+            () -> ConfigLoader.loadFromString(pool + "listeners:\n  tls: {noSni: \" \"}\n", "t.yaml", Map.of()))
+        .hasMessage("t.yaml:4:16: listeners.tls.noSni: must not be empty (refuse or a backend name)");
+  }
+
+  @Test
   void valuesAreSubstitutedThenBound() throws Exception {
     LimitsConfig limits =
         ConfigLoader.loadFromString(
