@@ -32,6 +32,10 @@ import java.util.Optional;
  *
  * <p>The keys of each map are those of its record ({@link ConfigKeys}); {@link ConfigReader} reads
  * values and collects problems, one section class per part of the file reads it into its records.
+ * Limits, access log, listeners and backend pools are bound with Jackson ({@link RecordBinder}):
+ * each key's default and bounds are declared once, on its record component ({@link
+ * ConfigSchema}); the sections then check what spans values. The allow-list section and routes
+ * are still read by hand.
  *
  * <p>Every problem is collected, not only the first, and reported as {@code FILE:LINE:COLUMN: key.path:
  * message}.
