@@ -35,9 +35,9 @@ public record BackendPoolConfig(
     @Default("round-robin") Balance balance,
     @Default("3s") @Positive Duration connectTimeout,
     HealthCheckConfig healthCheck) {
+  /** Every TLV: the default {@code proxyProtocolTlvs}. */
   public static final Set<ProxyTlv> DEFAULT_TLVS =
       Collections.unmodifiableSet(EnumSet.allOf(ProxyTlv.class));
-  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
 
   public BackendPoolConfig {
     Objects.requireNonNull(name, "name");
