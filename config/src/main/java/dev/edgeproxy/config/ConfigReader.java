@@ -2,7 +2,6 @@ package dev.edgeproxy.config;
 
 import dev.edgeproxy.yaml.YamlTree.Field;
 import dev.edgeproxy.yaml.YamlTree.Node;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -227,12 +226,12 @@ final class ConfigReader {
   }
 
   Duration duration(Val v, Duration dflt) {
-    Optional<Duration> d = ConfigValues.parseDuration(v.text);
-    if (d.isEmpty()) {
-      problem(v.node, v.path, "invalid duration '" + v.text + "' (use 500ms, 10s, 5m, 1h)");
+    try {
+      return ValueReader.duration(v.text);
+    } catch (ValueReader.Refused e) {
+      problem(v.node, v.path, e.getMessage());
       return dflt;
     }
-    return d.get();
   }
 
   Duration positiveDuration(M m, String key, Duration dflt) {
@@ -260,15 +259,10 @@ final class ConfigReader {
   }
 
   Optional<Path> toPath(Val v) {
-    if (v.text.isBlank()) {
-      problem(v.node, v.path, "must not be empty");
-      return Optional.empty();
-    }
     try {
-      Path p = Path.of(v.text.strip());
-      return Optional.of(baseDir != null && !p.isAbsolute() ? baseDir.resolve(p) : p);
-    } catch (InvalidPathException e) {
-      problem(v.node, v.path, "invalid path '" + v.text + "'");
+      return Optional.of(ValueReader.path(v.text, baseDir));
+    } catch (ValueReader.Refused e) {
+      problem(v.node, v.path, e.getMessage());
       return Optional.empty();
     }
   }

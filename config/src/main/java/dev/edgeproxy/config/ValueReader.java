@@ -60,9 +60,7 @@ interface ValueReader {
     if (type == Duration.class) {
       boolean positive = bounded && c.isAnnotationPresent(Positive.class);
       return (text, base) -> {
-        Duration d =
-            ConfigValues.parseDuration(text)
-                .orElseThrow(() -> new Refused("invalid duration '" + text + "' (use 500ms, 10s, 5m, 1h)"));
+        Duration d = duration(text);
         if (positive && d.isZero()) {
           throw new Refused("must be more than 0");
         }
@@ -95,23 +93,28 @@ interface ValueReader {
       };
     }
     if (type == Path.class) {
-      return (text, base) -> {
-        try {
-          Path p = Path.of(nonEmpty(text));
-          return base != null && !p.isAbsolute() ? base.resolve(p) : p;
-        } catch (InvalidPathException e) {
-          throw new Refused("invalid path '" + text + "'");
-        }
-      };
+      return ValueReader::path;
     }
     return parser(type);
   }
 
-  private static String nonEmpty(String text) throws Refused {
+  /** A duration ({@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 1d}, {@code 0}). */
+  static Duration duration(String text) throws Refused {
+    return ConfigValues.parseDuration(text)
+        .orElseThrow(() -> new Refused("invalid duration '" + text + "' (use 500ms, 10s, 5m, 1h)"));
+  }
+
+  /** A path; a relative one resolved against {@code base} (null: the working directory). */
+  static Path path(String text, Path base) throws Refused {
     if (text.isBlank()) {
       throw new Refused("must not be empty");
     }
-    return text.strip();
+    try {
+      Path p = Path.of(text.strip());
+      return base != null && !p.isAbsolute() ? base.resolve(p) : p;
+    } catch (InvalidPathException e) {
+      throw new Refused("invalid path '" + text + "'");
+    }
   }
 
   private static long whole(String text) throws Refused {
