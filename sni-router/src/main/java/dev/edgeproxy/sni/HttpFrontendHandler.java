@@ -299,7 +299,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
   /** {@link HttpMemory}: the budget needs this connection's bytes back. */
   private void shed() {
-    tracker.closeReason(HttpReasons.MEMORY_SHED);
+    if (tracker.decision() == null) {
+      tracker.refuse(HttpReasons.MEMORY_SHED, null); // not one request handled yet
+    } else {
+      tracker.closeReason(HttpReasons.MEMORY_SHED);
+    }
     if (phase == Phase.UPGRADING) {
       ctx.channel().close(); // a tunnel by now: the relay closes its peer
       return;
