@@ -2,7 +2,6 @@ package dev.edgeproxy.sni;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -38,7 +37,22 @@ final class HttpBackendSide {
     /** The final answer is being relayed; the connection may carry the next exchange. */
     FINAL,
     /** The final answer is being relayed; the connection closes after it. */
-    FINAL_THEN_CLOSE
+    FINAL_THEN_CLOSE;
+
+    /** Where a response stands once its head is relayed; a final one keeps the connection only if framed. */
+    static Response of(HttpResponse head, boolean headRequest) {
+      int code = head.status().code();
+      if (code >= 100 && code < 200 && code != 101) {
+        return INTERIM;
+      }
+      boolean framed = headRequest || code == 204 || code == 304
+          || HttpUtil.isContentLengthSet(head) || HttpUtil.isTransferEncodingChunked(head);
+      return HttpUtil.isKeepAlive(head) && framed ? FINAL : FINAL_THEN_CLOSE;
+    }
+
+    boolean started() {
+      return this == FINAL || this == FINAL_THEN_CLOSE;
+    }
   }
 
   private final HttpFrontendHandler frontend;
@@ -86,6 +100,10 @@ final class HttpBackendSide {
     return channel != null && channel.isWritable();
   }
 
+  Channel channel() {
+    return channel;
+  }
+
   /** Sends a request head, opening the backend connection first if there is none (phase CONNECTING). */
   void send(HttpRequest request, RouteDecision.Forward route, boolean keepAlive, boolean head, boolean webSocket) {
     exchange = new Exchange(keepAlive, head, webSocket);
@@ -125,10 +143,6 @@ final class HttpBackendSide {
     }
   }
 
-  Channel channel() {
-    return channel;
-  }
-
   /** Stops a dial in progress and closes the backend connection. */
   void close() {
     if (cancelDial != null) {
@@ -143,13 +157,9 @@ final class HttpBackendSide {
   /** The client is gone: a dial in progress ends as {@code client_closed}. */
   void clientInactive() {
     if (cancelDial != null) {
-      cancelDial.run();
-      cancelDial = null;
       tracker.fail(HttpReasons.CLIENT_CLOSED);
     }
-    if (channel != null) {
-      channel.close();
-    }
+    close();
   }
 
   void releasePending() {
@@ -168,10 +178,10 @@ final class HttpBackendSide {
     channel = backend;
     HttpDecoderConfig config =
         new HttpDecoderConfig().setMaxHeaderSize(BACKEND_MAX_HEADER_BYTES).setMaxInitialLineLength(8192);
-    ChannelPipeline p = backend.pipeline();
-    p.addLast(HttpFrontend.BACKEND_BUDGET, memory.writeCounter());
-    p.addLast(HttpFrontend.BACKEND_CODEC, new HttpClientCodec(config, false, false));
-    p.addLast(HttpFrontend.BACKEND_HANDLER, new HttpBackendHandler(this));
+    backend.pipeline()
+        .addLast(HttpFrontend.BACKEND_BUDGET, memory.writeCounter())
+        .addLast(HttpFrontend.BACKEND_CODEC, new HttpClientCodec(config, false, false))
+        .addLast(HttpFrontend.BACKEND_HANDLER, new HttpBackendHandler(this));
     if (!announced) {
       announced = true;
       tracker.events().connectionForwarded(tracker.info(), route.host(), route.pool(), frontend::closeFromOutside);
@@ -200,26 +210,19 @@ final class HttpBackendSide {
       return;
     }
     if (msg instanceof HttpResponse head) {
-      if (head.decoderResult().isFailure() || exchange == null) {
-        ReferenceCountUtil.release(head); // garbage, or an answer nobody asked for
+      boolean switching = head.status().code() == 101;
+      // Garbage, an answer nobody asked for, or a switch nobody was let ask for (the tunnel would
+      // carry unchecked requests).
+      if (head.decoderResult().isFailure() || exchange == null
+          || (switching && !(exchange.webSocket() && HttpUpgrades.switchesToWebSocket(head)))) {
+        ReferenceCountUtil.release(head);
         broken();
         return;
       }
-      int code = head.status().code();
-      if (code == 101) {
-        if (!exchange.webSocket() || !HttpUpgrades.switchesToWebSocket(head)) {
-          // A switch nobody was let ask for: the tunnel would carry unchecked requests.
-          ReferenceCountUtil.release(head);
-          broken();
-          return;
-        }
+      if (switching) {
         frontend.enter(HttpFrontendHandler.Phase.UPGRADING);
       }
-      if (code >= 100 && code < 200 && code != 101) {
-        response = Response.INTERIM;
-      } else {
-        response = HttpUtil.isKeepAlive(head) && framed(head) ? Response.FINAL : Response.FINAL_THEN_CLOSE;
-      }
+      response = Response.of(head, exchange.head());
       encoder.headRequest(exchange.head());
     } else if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
       content.release();
@@ -240,17 +243,6 @@ final class HttpBackendSide {
         responseEnded();
       }
     }
-  }
-
-  /** Whether the response's end is known without the connection closing. */
-  private boolean framed(HttpResponse head) {
-    int code = head.status().code();
-    return exchange.head() || code == 204 || code == 304
-        || HttpUtil.isContentLengthSet(head) || HttpUtil.isTransferEncodingChunked(head);
-  }
-
-  private boolean responseStarted() {
-    return response == Response.FINAL || response == Response.FINAL_THEN_CLOSE;
   }
 
   private void responseEnded() {
@@ -287,7 +279,7 @@ final class HttpBackendSide {
     }
     if (exchange != null || frontend.forwardingBody()) {
       tracker.closeReason(HttpReasons.BACKEND_CLOSED);
-      if (!responseStarted()) {
+      if (!response.started()) {
         frontend.respondAndClose(HttpReplies.status(HttpResponseStatus.BAD_GATEWAY, "bad gateway"));
       } else {
         frontend.enter(HttpFrontendHandler.Phase.CLOSING);
@@ -300,7 +292,7 @@ final class HttpBackendSide {
 
   void broken() {
     tracker.closeReason(HttpReasons.BACKEND_ERROR);
-    if (!responseStarted() && exchange != null) {
+    if (!response.started() && exchange != null) {
       frontend.respondAndClose(HttpReplies.status(HttpResponseStatus.BAD_GATEWAY, "bad gateway"));
     } else {
       frontend.closeBoth();
