@@ -44,10 +44,15 @@ chroot "$root.partial" systemctl mask console-getty.service getty@.service syste
 echo "edge-node" > "$root.partial/etc/hostname"
 rm -f "$root.partial/etc/machine-id" && : > "$root.partial/etc/machine-id"
 rm -rf "$root.partial/var/cache/apt/archives/"*.deb
-# What the nodes and the role need must run here, or the root is not used.
+# Every package installed and configured, and what the nodes and the role run works, or the root is not
+# used. (java cannot run in a chroot without /proc: its launcher finds libjli.so through /proc/self/exe.)
+for p in ${include//,/ }; do
+  [[ "$(chroot "$root.partial" dpkg-query -W -f='${Status}' "$p")" == "install ok installed" ]] \
+    || { echo "build-root.sh: $p is not installed in $root.partial" >&2; exit 1; }
+done
 chroot "$root.partial" /lib/systemd/systemd --version >/dev/null
 chroot "$root.partial" /usr/bin/python3 -c 'import json, zipfile' >/dev/null
-chroot "$root.partial" /usr/bin/java -version 2>/dev/null
+chroot "$root.partial" sh -c 'j=$(readlink -f /usr/bin/java) && test -x "$j" && test -f "${j%/bin/java}/lib/libjli.so"'
 sync -f "$root.partial"
 touch "$root.partial/.complete"
 mv -T "$root.partial" "$root"
