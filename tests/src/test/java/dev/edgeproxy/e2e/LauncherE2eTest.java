@@ -42,7 +42,47 @@ class LauncherE2eTest {
     assertThat(second).doesNotContain("[cds]").doesNotContain("class-data archive");
   }
 
-  private static String runUntilListeningThenStop(Path dir, Path cds, String name) {
+  /**
+   * The role installs edge-proxy-VERSION.jar, points edge-proxy.jar at it, and switches the link before it
+   * restarts the running proxy, whose exit then writes the archive. On the fleet's first upgrade the new version
+   * started from that archive, which the JVM refused without a word (it was made from the old jar), and no start
+   * after it wrote a new one: the new version must get an archive of its own, and use it.
+   */
+  @Test
+  void anUpgradeThroughTheJarLinkGetsAnArchiveOfItsOwn() throws Exception {
+    ProxyConfig config = new ProxyConfig().pool("local", "127.0.0.1:9").allow("www.example.test");
+    Path dir = EdgeProxyProcess.writeFiles(config);
+    Path cds = WorkDirs.create("launcher-upgrade-cds");
+    Path install = WorkDirs.create("launcher-upgrade-install");
+    Path link = install.resolve("edge-proxy.jar");
+    Path v1 = Files.copy(EdgeProxyProcess.jar(), install.resolve("edge-proxy-1.jar"));
+    Files.createSymbolicLink(link, v1.getFileName());
+
+    // as site.yml upgrades: the new jar beside the old one and the link switched while v1 runs, then v1 stopped
+    runUntilListeningThenStop(dir, cds, link, "v1", pid -> {
+      Path v2 = Files.copy(EdgeProxyProcess.jar(), install.resolve("edge-proxy-2.jar"));
+      Files.delete(link);
+      Files.createSymbolicLink(link, v2.getFileName());
+    });
+    String first = runUntilListeningThenStop(dir, cds, link, "v2-first", pid -> {});
+    assertThat(first).as("v2 has no archive of its own yet: it writes one").contains("class-data archive");
+    String[] maps = new String[1];
+    runUntilListeningThenStop(dir, cds, link, "v2-second", pid -> maps[0] = Files.readString(Path.of("/proc/" + pid + "/maps")));
+    assertThat(maps[0]).as("v2's second start maps an archive from the CDS directory").contains(cds.toString());
+  }
+
+  @FunctionalInterface
+  private interface WhileRunning {
+    void run(long pid) throws Exception;
+  }
+
+  private static String runUntilListeningThenStop(Path dir, Path cds, String name) throws Exception {
+    return runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), name, pid -> {});
+  }
+
+  /** Runs the launcher until the admin port listens, runs {@code whileRunning} with the JVM's pid, stops it. */
+  private static String runUntilListeningThenStop(Path dir, Path cds, Path jar, String name, WhileRunning whileRunning)
+      throws Exception {
     String java =
         ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     int admin = adminPort(dir);
@@ -54,7 +94,7 @@ class LauncherE2eTest {
                 dir.resolve("edge-proxy.yaml").toString()),
             dir,
             Map.of(
-                "EDGE_PROXY_JAR", EdgeProxyProcess.jar().toString(),
+                "EDGE_PROXY_JAR", jar.toString(),
                 "EDGE_PROXY_CDS_DIR", cds.toString(),
                 "JAVA", java))) {
       await(name + " run listening")
@@ -64,6 +104,7 @@ class LauncherE2eTest {
                 assertThat(proxy.alive()).as(proxy.diagnostics()).isTrue();
                 return Ports.listening("127.0.0.1", admin);
               });
+      whileRunning.run(proxy.pid());
       assertThat(proxy.terminate(Duration.ofSeconds(60))).as(proxy.diagnostics()).isZero();
       return proxy.stdout() + "\n" + proxy.stderr();
     }
