@@ -72,7 +72,7 @@ public final class ConfigLoader {
           "maxClientHelloBytes", "noSni");
   private static final Set<String> HTTP = Set.of("bind", "mode", "maxHeaderBytes", "headerTimeout");
   private static final Set<String> ADMIN = Set.of("bind", "allowFrom", "syncToken", "maxConnections");
-  private static final Set<String> HEALTH_LISTENER = Set.of("bind", "allowFrom");
+  private static final Set<String> HEALTH_LISTENER = Set.of("bind", "allowFrom", "maxConnections");
   private static final Set<String> POOL =
       Set.of(
           "tls", "http", "proxyProtocol", "proxyProtocolTlvs", "balance", "connectTimeout",
@@ -808,7 +808,13 @@ public final class ConfigLoader {
               ? Optional.of(
                   new HealthListenerConfig(
                       binds(hl, HealthListenerConfig.DEFAULT_BINDS),
-                      parsedList(hl, "allowFrom", HealthListenerConfig.EVERYONE, Cidr::parse)))
+                      parsedList(hl, "allowFrom", HealthListenerConfig.EVERYONE, Cidr::parse),
+                      integer(
+                          hl,
+                          "maxConnections",
+                          HealthListenerConfig.DEFAULT_MAX_CONNECTIONS,
+                          1,
+                          HealthListenerConfig.MAX_MAX_CONNECTIONS)))
               : Optional.empty();
       return new ListenersConfig(tls, http, Optional.of(admin), health);
     }

@@ -11,14 +11,33 @@ import java.util.List;
  *
  * @param binds {@code bind}; default {@code 0.0.0.0:9902}
  * @param allowFrom networks allowed to ask; default every address (answers carry no detail)
+ * @param maxConnections {@code maxConnections}: the most connections open at once (default {@value
+ *     #DEFAULT_MAX_CONNECTIONS}), a quarter of them (at least one) at most from addresses outside
+ *     {@code allowFrom}; the listener is public, so a flood of idle connections must not take
+ *     the process's descriptors or lock the allowed checkers out
  */
-public record HealthListenerConfig(List<BindAddress> binds, List<Cidr> allowFrom) {
+public record HealthListenerConfig(List<BindAddress> binds, List<Cidr> allowFrom, int maxConnections) {
   public static final List<BindAddress> DEFAULT_BINDS = List.of(new BindAddress("0.0.0.0", 9902));
   public static final List<Cidr> EVERYONE = List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"));
+  public static final int DEFAULT_MAX_CONNECTIONS = 256;
+  public static final int MAX_MAX_CONNECTIONS = 10_000;
 
   public HealthListenerConfig {
     binds = List.copyOf(binds);
     allowFrom = List.copyOf(allowFrom);
+    if (maxConnections < 1 || maxConnections > MAX_MAX_CONNECTIONS) {
+      throw new IllegalArgumentException("maxConnections not in 1.." + MAX_MAX_CONNECTIONS + ": " + maxConnections);
+    }
+  }
+
+  /** With the default {@code maxConnections}. */
+  public HealthListenerConfig(List<BindAddress> binds, List<Cidr> allowFrom) {
+    this(binds, allowFrom, DEFAULT_MAX_CONNECTIONS);
+  }
+
+  /** Connections from outside {@code allowFrom} (who get 403 anyway) leave the rest to the checkers. */
+  public int maxConnectionsFromOutside() {
+    return Math.max(1, maxConnections / 4);
   }
 
   /** True when {@code client} may ask. */
