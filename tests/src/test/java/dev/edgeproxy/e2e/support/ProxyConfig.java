@@ -43,6 +43,7 @@ public final class ProxyConfig {
   private List<String> proxyProtocolFrom = List.of();
   private int maxConnections = 1000;
   private String idleTimeout = "5m";
+  private String halfClosedTimeout;
   private String drainTimeout = "3s";
   private String connectTimeout = "2s";
   private boolean syncTokenFromEnv;
@@ -142,6 +143,12 @@ public final class ProxyConfig {
 
   public ProxyConfig idleTimeout(String duration) {
     this.idleTimeout = duration;
+    return this;
+  }
+
+  /** {@code limits.halfClosedTimeout}; left out (the product's default) unless set. */
+  public ProxyConfig halfClosedTimeout(String duration) {
+    this.halfClosedTimeout = duration;
     return this;
   }
 
@@ -309,6 +316,9 @@ public final class ProxyConfig {
         accessLog:
           format: json
         """.formatted(maxConnections, maxConnectionsPerIp, idleTimeout, drainTimeout));
+    if (halfClosedTimeout != null) {
+      yaml.insert(yaml.indexOf("accessLog:"), "  halfClosedTimeout: " + halfClosedTimeout + "\n");
+    }
     return yaml.toString();
   }
 
