@@ -25,23 +25,26 @@ import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Backends that fail while the real jar relays to them, each met by {@value #ROUNDS} clients in a row. The outcome
+ * Backends that fail while the real jar relays to them, each met by {@value #ROUNDS} clients in a row (3 for the
+ * hanging one, whose clients each wait for the idle timeout). The outcome
  * each client gets, and the bound asserted:
  *
  * <ul>
- *   <li><b>refused</b> (a closed port) first in a pool with a good endpoint: served by the next endpoint within
- *       {@value #PROMPT_MILLIS} ms; the dead endpoint is marked unhealthy ({@code /status}) within {@code
- *       unhealthyAfter} health-check intervals. A pool whose only endpoint refuses: the client is closed within
- *       {@value #PROMPT_MILLIS} ms with reason {@code no_backend} and {@code /readyz} names the pool.
- *   <li><b>black hole</b> (a listener whose accept queue is full: the SYN is dropped) first in a pool: the connect
- *       times out after {@code connectTimeout} (1 s) and the next endpoint serves, within connectTimeout +
- *       {@value #PROMPT_MILLIS} ms.
+ *   <li><b>black hole</b> (a listener whose accept queue is full: the SYN is dropped) beside a good endpoint: a
+ *       client sent to it waits for {@code connectTimeout} (1 s) and is served by the next endpoint, within
+ *       connectTimeout + {@value #PROMPT_MILLIS} ms; after {@code unhealthyAfter} (3) failed connects the endpoint is
+ *       out of rotation ({@code /status} healthy false) and clients are served at once.
+ *   <li><b>refused</b> (a closed port) beside a good endpoint: served by the next endpoint within {@value
+ *       #PROMPT_MILLIS} ms, the endpoint marked unhealthy the same way. A pool whose only endpoint went away after
+ *       start: each client is closed within {@value #PROMPT_MILLIS} ms with reason {@code no_backend}, and {@code
+ *       /readyz} names the pool once the endpoint is out.
  *   <li><b>reset mid-stream</b> (SO_LINGER 0 after 256 KiB): the client has the bytes sent before the reset and is
  *       closed within {@value #PROMPT_MILLIS} ms of them; the access log says forwarded with the bytes relayed.
  *   <li><b>hang after accept</b> (never reads nor answers; a TCP health check still passes): the client is closed at
  *       {@code idleTimeout} (3 s, at most 1.25 times that plus {@value #PROMPT_MILLIS} ms) with reason
  *       {@code idle_timeout}.
  * </ul>
+ * Health checks run every 30 s here, so that what the clients meet, not the checker, takes the endpoints out.
  * Afterwards no connection is open, no slot is held and open descriptors are back within {@value #FD_SLACK} of the
  * start; heap after a full GC within {@value #HEAP_SLACK_MIB} MiB.
  */
@@ -64,11 +67,12 @@ class BackendFaultsE2eTest {
     try (StubBackend good = dump.watch(StubBackend.pouring(64 * 1024, 0));
         StubBackend reset = dump.watch(StubBackend.resettingAfter(RESET_AFTER));
         StubBackend hang = dump.watch(StubBackend.hanging());
+        StubBackend goneAfterStart = dump.watch(StubBackend.pouring(0, 0));
         BlackHole blackHole = new BlackHole()) {
       EdgeProxyProcess proxy = dump.watch(EdgeProxyProcess.start(new ProxyConfig()
           .pool(new ProxyConfig.Pool("refused", List.of("127.0.0.1:" + closedPort, "127.0.0.1:" + good.port()), "none", null))
           .pool(new ProxyConfig.Pool("blackhole", List.of(blackHole.address(), "127.0.0.1:" + good.port()), "none", null))
-          .pool(new ProxyConfig.Pool("dead", List.of("127.0.0.1:" + closedPort), "none", null))
+          .pool(new ProxyConfig.Pool("dead", List.of("127.0.0.1:" + goneAfterStart.port()), "none", null))
           .pool(new ProxyConfig.Pool("reset", List.of("127.0.0.1:" + reset.port()), "none", null))
           .pool(new ProxyConfig.Pool("hang", List.of("127.0.0.1:" + hang.port()), "none", null))
           .route("blackhole", "blackhole.example.test").route("dead", "dead.example.test")
@@ -77,17 +81,24 @@ class BackendFaultsE2eTest {
           .allow("refused.example.test", "blackhole.example.test", "dead.example.test", "reset.example.test",
               "hang.example.test")
           .connectTimeout("1s")
+          .healthCheckInterval("30s")
           .idleTimeout("3s")));
       try {
+        goneAfterStart.close(); // the dead pool's only endpoint: connects are refused from now on
         ProcessFigures before = ProcessFigures.sample(proxy, true);
         List<String> figures = new ArrayList<>();
-        figures.add(rounds(proxy, "refused.example.test", "refused first endpoint, next serves", o -> {
-          assertThat(o.received()).as("served by the next endpoint").isEqualTo(64 * 1024);
-          assertThat(o.millis()).isLessThan(PROMPT_MILLIS);
-        }));
-        figures.add(rounds(proxy, "blackhole.example.test", "black-holed first endpoint, next serves", o -> {
+        List<Long> blackHoleMillis = new ArrayList<>();
+        figures.add(rounds(proxy, "blackhole.example.test", "black-holed endpoint, next serves", o -> {
           assertThat(o.received()).as("served by the next endpoint").isEqualTo(64 * 1024);
           assertThat(o.millis()).isLessThan(1_000 + PROMPT_MILLIS);
+          blackHoleMillis.add(o.millis());
+        }));
+        assertThat(blackHoleMillis).as("clients that waited for the connect timeout")
+            .anyMatch(ms -> ms >= 1_000);
+        figures.add("  per client (ms): " + blackHoleMillis);
+        figures.add(rounds(proxy, "refused.example.test", "refusing endpoint, next serves", o -> {
+          assertThat(o.received()).as("served by the next endpoint").isEqualTo(64 * 1024);
+          assertThat(o.millis()).isLessThan(PROMPT_MILLIS);
         }));
         figures.add(rounds(proxy, "dead.example.test", "only endpoint refuses", o -> {
           assertThat(o.received()).isZero();
@@ -99,7 +110,7 @@ class BackendFaultsE2eTest {
           assertThat(o.millisAfterLastByte()).isLessThan(PROMPT_MILLIS);
           assertThat(o.entry().decision()).isEqualTo("forwarded");
         }));
-        figures.add(rounds(proxy, "hang.example.test", "hangs after accept", o -> {
+        figures.add(rounds(proxy, "hang.example.test", "hangs after accept", 3, o -> {
           assertThat(o.received()).isZero();
           assertThat(o.millis()).isBetween(3_000L, 3_750L + PROMPT_MILLIS);
           assertThat(o.entry().reason()).isEqualTo("idle_timeout");
@@ -107,12 +118,14 @@ class BackendFaultsE2eTest {
 
         await("the refusing endpoint marked unhealthy").atMost(Duration.ofSeconds(10))
             .until(() -> !ProxyChecks.firstEndpoint(proxy, "refused").path("healthy").asBoolean(true));
+        assertThat(ProxyChecks.firstEndpoint(proxy, "blackhole").path("healthy").asBoolean(true))
+            .as("the black hole out of rotation").isFalse();
         Map.Entry<Integer, String> ready = proxy.admin("/readyz");
         await("no connection open").atMost(Duration.ofSeconds(10))
             .until(() -> SlowTransferE2eTest.activeConnections(proxy) == 0);
         ProcessFigures after = ProcessFigures.sample(proxy, true);
-        String report = "backend faults, " + ROUNDS + " clients each:\n  " + String.join("\n  ", figures)
-            + "\n  /status refused pool: " + ProxyChecks.status(proxy).path("pools").path("refused")
+        String report = "backend faults:\n  " + String.join("\n  ", figures)
+            + "\n  /status pools: " + ProxyChecks.status(proxy).path("pools")
             + "\n  /readyz " + ready.getKey() + " " + ready.getValue().replace('\n', ' ')
             + "\n  before: " + before + "\n  after:  " + after;
         System.out.println(report);
@@ -138,17 +151,22 @@ class BackendFaultsE2eTest {
 
   /** {@value #ROUNDS} clients one after the other, each checked; returns the figures. */
   static String rounds(EdgeProxyProcess proxy, String host, String what, Check check) throws Exception {
+    return rounds(proxy, host, what, ROUNDS, check);
+  }
+
+  static String rounds(EdgeProxyProcess proxy, String host, String what, int rounds, Check check) throws Exception {
     long slowest = 0;
     long total = 0;
     String reasons = "";
-    for (int i = 0; i < ROUNDS; i++) {
+    for (int i = 0; i < rounds; i++) {
       Outcome outcome = client(proxy, host, host.startsWith("refused") || host.startsWith("black") ? 64 * 1024 : Long.MAX_VALUE);
       check.accept(outcome);
       slowest = Math.max(slowest, outcome.millis());
       total += outcome.received();
       reasons = outcome.entry().decision() + "/" + outcome.entry().reason();
     }
-    return what + " (" + host + "): slowest close " + slowest + " ms, " + total / ROUNDS + " bytes each, access log "
+    return what + " (" + host + "), " + rounds + " clients: slowest close " + slowest + " ms, " + total / rounds
+        + " bytes each, access log "
         + reasons;
   }
 

@@ -46,6 +46,7 @@ public final class ProxyConfig {
   private String halfClosedTimeout;
   private String drainTimeout = "3s";
   private String connectTimeout = "2s";
+  private String healthCheckInterval = "1s";
   private boolean syncTokenFromEnv;
 
   public ProxyConfig pool(String name, String endpoint) {
@@ -163,6 +164,12 @@ public final class ProxyConfig {
     return this;
   }
 
+  /** {@code healthCheck.interval} of every pool (1s unless told). */
+  public ProxyConfig healthCheckInterval(String duration) {
+    this.healthCheckInterval = duration;
+    return this;
+  }
+
   /**
    * Writes {@code syncToken: ${EDGE_SYNC_TOKEN}} (as the spec's example does) and gives the process that variable
    * with {@link #SYNC_TOKEN}; by default the token is written into the file.
@@ -259,11 +266,11 @@ public final class ProxyConfig {
               balance: round-robin
               connectTimeout: %s
               healthCheck:
-                interval: 1s
+                interval: %s
                 timeout: 1s
                 unhealthyAfter: 3
                 healthyAfter: 1
-          """.formatted(connectTimeout));
+          """.formatted(connectTimeout, healthCheckInterval));
     }
     if (routes.isEmpty()) {
       yaml.append("routes: []\n");
