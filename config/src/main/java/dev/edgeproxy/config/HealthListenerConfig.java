@@ -16,7 +16,8 @@ import java.util.List;
  *     {@code allowFrom}; the listener is public, so a flood of idle connections must not take
  *     the process's descriptors or lock the allowed checkers out
  */
-public record HealthListenerConfig(List<BindAddress> binds, List<Cidr> allowFrom, int maxConnections) {
+public record HealthListenerConfig(
+    @ConfigKey("bind") List<BindAddress> binds, List<Cidr> allowFrom, int maxConnections) {
   public static final List<BindAddress> DEFAULT_BINDS = List.of(new BindAddress("0.0.0.0", 9902));
   public static final List<Cidr> EVERYONE = List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"));
   public static final int DEFAULT_MAX_CONNECTIONS = 256;
