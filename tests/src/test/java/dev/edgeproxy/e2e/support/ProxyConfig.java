@@ -53,6 +53,7 @@ public final class ProxyConfig {
   private String drainTimeout = "3s";
   private String connectTimeout = "2s";
   private String healthCheckInterval = "1s";
+  private String stateDirectory = "";
   private boolean syncTokenFromEnv;
 
   public ProxyConfig pool(String name, String endpoint) {
@@ -194,6 +195,17 @@ public final class ProxyConfig {
   public ProxyConfig adminAllowFrom(String... networks) {
     adminAllowFrom = List.of(networks);
     return this;
+  }
+
+  /** The state file in this subdirectory of the work directory (e.g. to mount a tiny tmpfs there). */
+  public ProxyConfig stateDirectory(String name) {
+    this.stateDirectory = name;
+    return this;
+  }
+
+  /** The state file's path relative to the work directory. */
+  public String stateFileName() {
+    return stateDirectory.isEmpty() ? "allowlist-state.json" : stateDirectory + "/allowlist-state.json";
   }
 
   /** {@code healthCheck.interval} of every pool (1s unless told). */
