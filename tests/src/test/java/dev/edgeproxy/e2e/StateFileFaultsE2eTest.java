@@ -44,6 +44,7 @@ class StateFileFaultsE2eTest {
   @Test
   void aFullOrReadOnlyStateDirectoryIsReportedWhileServingGoesOn(TestReporter reporter) throws Exception {
     Tools.require("unshare", "nsenter", "mount");
+    Tools.requireThat("root".equals(System.getProperty("user.name")), "root, for a mount namespace of the jar's own");
     try (StubBackend backend = dump.watch(StubBackend.pouring(1024, 0))) {
       ProxyConfig config = new ProxyConfig()
           .pool(new ProxyConfig.Pool("web", List.of("127.0.0.1:" + backend.port()), "none", null))
