@@ -133,7 +133,7 @@ class FloodE2eTest {
         assertThat(proxy.alive()).as("the process is alive").isTrue();
         assertThat(failures).as("well-behaved requests that failed").isEmpty();
         answers.forEach((name, times) -> {
-          assertThat(times).as("answers on " + name).hasSizeGreaterThanOrEqualTo(HOLD_SECONDS - 2);
+          assertThat(times).as("answers on " + name).hasSizeGreaterThanOrEqualTo(HOLD_SECONDS / 2);
           assertThat(times.subList(1, times.size())).as("answer times on " + name + " while held (ms)")
               .allMatch(ms -> ms < ANSWER_LIMIT_MILLIS);
         });
