@@ -519,9 +519,9 @@ class HttpFrontendTest {
     client.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
     String answers = drain(client);
     int count = answers.split("HTTP/1.1 308 ", -1).length - 1;
-    assertThat(count).isEqualTo(HttpFrontendHandler.MAX_QUEUED_REQUESTS);
+    assertThat(count).isEqualTo(HttpRequestQueue.MAX_QUEUED_REQUESTS);
     assertThat(client.isOpen()).isFalse();
-    assertThat(record().reason()).isEqualTo(HttpFrontendHandler.REASON_PIPELINE_LIMIT);
+    assertThat(record().reason()).isEqualTo(HttpReasons.PIPELINE_LIMIT);
   }
 
   @Test
