@@ -2,6 +2,7 @@ package dev.edgeproxy.sni;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.nio.AbstractNioChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,14 @@ import java.util.concurrent.TimeUnit;
  * the bytes pending), as Netty's IdleStateHandler does with {@code observeOutput}. A connection is
  * so closed between one and 1 + 1/{@value #CHECKS_PER_TIMEOUT} timeouts after its last byte moved.
  * Runs on the relay's event loop only.
+ *
+ * <p>Before sampling, a channel with bytes queued is made to try its write ({@link #nudge}): NIO
+ * retries a write only when the kernel reports the socket writable, which Linux does once a third
+ * of the send buffer is free; with a send buffer autotuned to megabytes and a peer reading at a
+ * few hundred KiB/s that takes longer than a short timeout, and a transfer still moving was cut
+ * (a partial download, a lost upload, seen end to end). The bytes the kernel already holds stay
+ * invisible: once everything is written into the socket, the peer's reading of the last socket
+ * buffer's worth is not seen as movement.
  */
 final class RelayTimer {
   static final int CHECKS_PER_TIMEOUT = 4;
@@ -90,6 +99,8 @@ final class RelayTimer {
       return;
     }
     long now = now();
+    nudge(relay.inbound());
+    nudge(relay.outbound());
     // Both are sampled every time, so that each keeps its reference point up to date.
     boolean inboundMoved = outputMoved(relay.inbound(), inboundOutput);
     boolean outboundMoved = outputMoved(relay.outbound(), outboundOutput);
@@ -101,6 +112,21 @@ final class RelayTimer {
       return;
     }
     schedule();
+  }
+
+  /**
+   * Lets a NIO channel with queued bytes write what its socket takes now, instead of waiting for
+   * the kernel's writability threshold. The native transports have no such call: there the
+   * threshold decides (see the class comment).
+   */
+  private static void nudge(Channel channel) {
+    ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+    if (buffer != null
+        && buffer.totalPendingWriteBytes() > 0
+        && channel.isActive()
+        && channel.unsafe() instanceof AbstractNioChannel.NioUnsafe nio) {
+      nio.forceFlush();
+    }
   }
 
   /** Whether {@code channel}'s queued output moved since the last sample in {@code last}. */
