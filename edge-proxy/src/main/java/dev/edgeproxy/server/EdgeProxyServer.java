@@ -23,6 +23,7 @@ import dev.edgeproxy.server.sources.AllowListService;
 import dev.edgeproxy.server.transport.Transport;
 import dev.edgeproxy.sni.HttpFrontend;
 import dev.edgeproxy.sni.MemoryBudget;
+import dev.edgeproxy.sni.Reason;
 import dev.edgeproxy.sni.TlsFrontend;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -296,7 +297,7 @@ public final class EdgeProxyServer implements AutoCloseable {
     long left = events.activeConnections();
     if (left > 0) {
       log.warn("drain timeout reached: closing {} open connections", left);
-      events.forwardedConnections().forEach(c -> c.handle().close("drain"));
+      events.forwardedConnections().forEach(c -> c.handle().close(Reason.DRAIN));
     }
     close();
   }
