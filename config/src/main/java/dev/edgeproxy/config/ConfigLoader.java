@@ -810,7 +810,7 @@ public final class ConfigLoader {
                       binds(hl, HealthListenerConfig.DEFAULT_BINDS),
                       parsedList(hl, "allowFrom", HealthListenerConfig.EVERYONE, Cidr::parse)))
               : Optional.empty();
-      return new ListenersConfig(tls, http, Optional.of(admin), health);
+      return new ListenersConfig(tls, http, admin, health);
     }
 
     /**

@@ -150,11 +150,7 @@ public final class EdgeProxyServer implements AutoCloseable {
       HttpListenerConfig http = config.listeners().http().get();
       listeners.bind("http", http.binds(), dataPaths.http(config, http), HttpFrontend::applyChildOptions);
     }
-    if (config.listeners().admin().isPresent()) {
-      admin =
-          AdminServer.start(
-              config.listeners().admin().get(), acceptors, workers, transport, adminContext());
-    }
+    admin = AdminServer.start(config.listeners().admin(), acceptors, workers, transport, adminContext());
     if (config.listeners().health().isPresent()) {
       health =
           HealthServer.start(

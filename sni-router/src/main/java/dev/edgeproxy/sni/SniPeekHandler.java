@@ -164,7 +164,9 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
       giveBackReservation(); // the relay accounts for it again when it writes it to the backend
       // Fired before the removal: no read can slip between (reads are off, and this is one call).
       ctx.fireUserEventTriggered(new HelloForwarded(forward, replay));
-      ctx.pipeline().remove(this);
+      if (!ctx.isRemoved()) { // a connect that failed at once may have closed and torn it down
+        ctx.pipeline().remove(this);
+      }
     } else if (decision instanceof RouteDecision.Refuse refuse) {
       releaseHello();
       tracker.refuse(refuse.why(), refuse.host() != null ? refuse.host() : hello.serverName());

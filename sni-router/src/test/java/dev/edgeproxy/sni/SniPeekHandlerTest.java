@@ -109,6 +109,21 @@ class SniPeekHandlerTest {
   }
 
   @Test
+  void aForwardWithNoCandidateFailsAtOnceAsNoBackend() {
+    channel = new EmbeddedChannel();
+    TlsFrontend.init(
+        channel,
+        new TlsFrontendSettings("tls", false, peer -> true, HELLO_TIMEOUT, 16384, Duration.ofSeconds(60)),
+        allowing(), ClientLimit.UNLIMITED, events, "0123456789abcdef", CandidateDialer.INSTANCE);
+    channel.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "nowhere.example.com")));
+    assertThat(channel.isOpen()).isFalse();
+    ConnectionRecord record = closedRecord();
+    assertThat(record.decision()).isEqualTo(Decision.ERROR);
+    assertThat(record.reason()).isEqualTo(Reason.NO_BACKEND);
+    assertThat(record.pool()).isEqualTo("pool");
+  }
+
+  @Test
   void refusedByNameGetsTheAlertAndIsClosed() {
     channel(refusing(true), false, 16384);
     writeInChunks(channel, Hellos.jdk("TLSv1.3", "evil.example.com"), 100);
