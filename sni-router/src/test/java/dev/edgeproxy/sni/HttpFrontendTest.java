@@ -519,7 +519,7 @@ class HttpFrontendTest {
     client.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
     String answers = drain(client);
     int count = answers.split("HTTP/1.1 308 ", -1).length - 1;
-    assertThat(count).isEqualTo(HttpFrontendHandler.MAX_QUEUED_REQUESTS);
+    assertThat(count).isEqualTo(HttpRequestQueue.MAX_QUEUED_REQUESTS);
     assertThat(client.isOpen()).isFalse();
     assertThat(record().reason()).isEqualTo(Reason.PIPELINE_LIMIT);
   }
