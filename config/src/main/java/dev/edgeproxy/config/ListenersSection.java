@@ -34,7 +34,7 @@ final class ListenersSection {
             .orElse(AdminListenerConfig.defaults());
     Optional<HealthListenerConfig> health =
         bound(r.map(l, "health", HealthListenerConfig.class), HealthListenerConfig.class);
-    return new ListenersConfig(tls, http, Optional.of(admin), health);
+    return new ListenersConfig(tls, http, admin, health);
   }
 
   /** The listener written as {@code m} bound to its record; empty when not written. */

@@ -46,7 +46,7 @@ class RecordBinderTest {
         "listeners:\n  admin:\n    bind: 127.0.0.1:9999\n    allowFrom: 10.0.0.0/8\n"
             + "accessLog: {format: text, path: logs/access.log}\n");
     EdgeProxyConfig c = ConfigLoader.load(file, Map.of());
-    AdminListenerConfig admin = c.listeners().admin().orElseThrow();
+    AdminListenerConfig admin = c.listeners().admin();
     assertThat(admin.binds()).containsExactly(new BindAddress("127.0.0.1", 9999));
     assertThat(admin.allowFrom()).containsExactly(Cidr.parse("10.0.0.0/8"));
     assertThat(c.accessLog().path()).contains(dir.toAbsolutePath().resolve("logs/access.log"));

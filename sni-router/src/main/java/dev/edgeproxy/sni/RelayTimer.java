@@ -31,6 +31,8 @@ final class RelayTimer {
   static final int CHECKS_PER_TIMEOUT = 4;
 
   private final Relay relay;
+  private final Channel inbound;
+  private final Channel outbound;
   private long idleNanos;
   private long halfClosedNanos;
   private boolean halfClosed;
@@ -39,16 +41,18 @@ final class RelayTimer {
   private final long[] inboundOutput = new long[3];
   private final long[] outboundOutput = new long[3];
 
-  RelayTimer(Relay relay) {
+  RelayTimer(Relay relay, Channel inbound, Channel outbound) {
     this.relay = relay;
+    this.inbound = inbound;
+    this.outbound = outbound;
   }
 
   void start(Duration idleTimeout, Duration halfClosedTimeout) {
     idleNanos = idleTimeout.toNanos();
     halfClosedNanos = halfClosedTimeout.toNanos();
     lastActivity = now();
-    outputMoved(relay.inbound(), inboundOutput);
-    outputMoved(relay.outbound(), outboundOutput);
+    outputMoved(inbound, inboundOutput);
+    outputMoved(outbound, outboundOutput);
     schedule();
   }
 
@@ -78,7 +82,7 @@ final class RelayTimer {
 
   /** The event loop's clock (the embedded one in tests). */
   private long now() {
-    return relay.inbound().eventLoop().ticker().nanoTime();
+    return inbound.eventLoop().ticker().nanoTime();
   }
 
   private long timeoutNanos() {
@@ -90,25 +94,25 @@ final class RelayTimer {
       return; // not started, or stopped
     }
     long interval = Math.max(TimeUnit.MILLISECONDS.toNanos(1), timeoutNanos() / CHECKS_PER_TIMEOUT);
-    check = relay.inbound().eventLoop().schedule(this::check, interval, TimeUnit.NANOSECONDS);
+    check = inbound.eventLoop().schedule(this::check, interval, TimeUnit.NANOSECONDS);
   }
 
   private void check() {
     check = null;
-    if (!relay.inbound().isOpen() && !relay.outbound().isOpen()) {
+    if (!inbound.isOpen() && !outbound.isOpen()) {
       return;
     }
     long now = now();
-    nudge(relay.inbound());
-    nudge(relay.outbound());
+    nudge(inbound);
+    nudge(outbound);
     // Both are sampled every time, so that each keeps its reference point up to date.
-    boolean inboundMoved = outputMoved(relay.inbound(), inboundOutput);
-    boolean outboundMoved = outputMoved(relay.outbound(), outboundOutput);
+    boolean inboundMoved = outputMoved(inbound, inboundOutput);
+    boolean outboundMoved = outputMoved(outbound, outboundOutput);
     if (inboundMoved || outboundMoved) {
       lastActivity = now;
     }
     if (now - lastActivity >= timeoutNanos()) {
-      relay.idle(halfClosed ? Relay.REASON_HALF_CLOSED : Relay.REASON_IDLE);
+      relay.idle(halfClosed ? Reason.HALF_CLOSED_TIMEOUT : Reason.IDLE_TIMEOUT);
       return;
     }
     schedule();

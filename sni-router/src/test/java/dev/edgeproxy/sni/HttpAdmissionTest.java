@@ -28,9 +28,9 @@ class HttpAdmissionTest {
       return switch (request.serverName()) {
         case "a.example" -> new RouteDecision.Forward(
             "p1", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.NONE, "a.example", null);
-        case "down.example" -> new RouteDecision.Refuse("no_backend", "down.example", false);
+        case "down.example" -> new RouteDecision.Refuse(Reason.NO_BACKEND, "down.example", false);
         case "boom.example" -> throw new IllegalStateException("resolver bug");
-        default -> new RouteDecision.Refuse("not_allowed", request.serverName(), true);
+        default -> new RouteDecision.Refuse(Reason.NOT_ALLOWED, request.serverName(), true);
       };
     };
   }

@@ -167,8 +167,8 @@ class HttpMemoryBudgetSocketTest {
     // Forty stalled answers hold far more than the budget: the oldest are shed until it fits.
     ConnectionRecord shed = events.closed.poll(20, TimeUnit.SECONDS);
     assertThat(shed).as("a stalled client closed").isNotNull();
-    assertThat(shed.reason()).isEqualTo(MemoryBudget.REASON_SHED);
-    assertThat(shed.decision()).isEqualTo("forwarded");
+    assertThat(shed.reason()).isEqualTo(Reason.MEMORY_SHED);
+    assertThat(shed.decision()).isEqualTo(Decision.FORWARDED);
     assertThat(budget.shedCount()).isPositive();
     await().atMost(Duration.ofSeconds(10)).until(() -> budget.used() < BUDGET / 100 * MemoryBudget.SHED_PERCENT);
 

@@ -83,7 +83,7 @@ class HttpMemoryTest {
     client.runPendingTasks();
     ConnectionRecord record = events.closed.poll();
     assertThat(record).isNotNull();
-    assertThat(record.decision()).isEqualTo("refused");
-    assertThat(record.reason()).isEqualTo(MemoryBudget.REASON_SHED);
+    assertThat(record.decision()).isEqualTo(Decision.REFUSED);
+    assertThat(record.reason()).isEqualTo(Reason.MEMORY_SHED);
   }
 }
