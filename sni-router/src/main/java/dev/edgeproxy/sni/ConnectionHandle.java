@@ -6,15 +6,5 @@ package dev.edgeproxy.sni;
  */
 public interface ConnectionHandle {
   /** Closes both sides; {@code reason} ends up in the access log (revoked, drain). */
-  default void close(Reason reason) {
-    close(reason.wireName());
-  }
-
-  /**
-   * As {@link #close(Reason)}: what the HTTP frontend implements today.
-   *
-   * @deprecated make {@link #close(Reason)} the abstract method once the HTTP frontend takes it
-   */
-  @Deprecated(forRemoval = true)
-  void close(String reason);
+  void close(Reason reason);
 }

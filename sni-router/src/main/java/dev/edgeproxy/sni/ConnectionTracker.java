@@ -95,46 +95,6 @@ public final class ConnectionTracker {
     tag(Decision.ERROR, Objects.requireNonNull(reason, "reason"));
   }
 
-  /**
-   * As {@link #refuse(Reason, String)}, for the HTTP frontend's string constants only.
-   *
-   * @deprecated remove once the HTTP frontend passes {@link Reason}s
-   */
-  @Deprecated(forRemoval = true)
-  void refuse(String reason, String host) {
-    refuse(reasonNamed(reason), host);
-  }
-
-  /**
-   * As {@link #fail(Reason)}, for the HTTP frontend's string constants only.
-   *
-   * @deprecated remove once the HTTP frontend passes {@link Reason}s
-   */
-  @Deprecated(forRemoval = true)
-  void fail(String reason) {
-    fail(reasonNamed(reason));
-  }
-
-  /**
-   * As {@link #closeReason(Reason)}, for the HTTP frontend's string constants only.
-   *
-   * @deprecated remove once the HTTP frontend passes {@link Reason}s
-   */
-  @Deprecated(forRemoval = true)
-  void closeReason(String reason) {
-    closeReason(reasonNamed(reason));
-  }
-
-  /** The reason spelled {@code wireName}: only for the deprecated String overloads. */
-  static Reason reasonNamed(String wireName) {
-    for (Reason r : Reason.values()) {
-      if (r.wireName().equals(wireName)) {
-        return r;
-      }
-    }
-    throw new IllegalArgumentException("no reason named " + wireName);
-  }
-
   /** Sets the outcome if {@link Decision#yieldsTo} lets it replace the one so far. */
   private boolean tag(Decision next, Reason why) {
     if (decision != null && !decision.yieldsTo(next, endpoint != null)) {

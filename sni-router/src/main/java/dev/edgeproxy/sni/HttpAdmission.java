@@ -24,7 +24,7 @@ final class HttpAdmission {
    *
    * @param host the host to log, or null when the head named none that could be checked
    */
-  record Refuse(String reason, String host, HttpResponseStatus status, String text) implements Verdict {}
+  record Refuse(Reason reason, String host, HttpResponseStatus status, String text) implements Verdict {}
 
   /** Answered {@code 308} to {@code https://host/path}. */
   record Redirect(String host, String path) implements Verdict {}
@@ -61,25 +61,25 @@ final class HttpAdmission {
     if (request.decoderResult().isFailure()) {
       Throwable cause = request.decoderResult().cause();
       if (cause instanceof TooLongHttpLineException) {
-        return refuse(HttpReasons.TOO_LARGE, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
+        return refuse(Reason.TOO_LARGE, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
       }
       if (cause instanceof TooLongHttpHeaderException) {
-        return refuse(HttpReasons.TOO_LARGE, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request head too large");
+        return refuse(Reason.TOO_LARGE, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request head too large");
       }
-      return refuse(HttpReasons.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "bad request");
+      return refuse(Reason.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "bad request");
     }
     if (!HttpVersion.HTTP_1_1.equals(request.protocolVersion())
         && !HttpVersion.HTTP_1_0.equals(request.protocolVersion())) {
       // Among others the HTTP/2 preface (PRI * HTTP/2.0): no other protocol is spoken here.
-      return refuse(HttpReasons.BAD_REQUEST, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP/1.x only");
+      return refuse(Reason.BAD_REQUEST, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP/1.x only");
     }
     if (HttpMethod.CONNECT.equals(request.method())) {
-      return refuse(HttpReasons.BAD_REQUEST, HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not served here");
+      return refuse(Reason.BAD_REQUEST, HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not served here");
     }
     HttpHostCheck.Target target = HttpHostCheck.target(request);
     if (target.error() != null) {
       return refuse(target.error(), HttpResponseStatus.BAD_REQUEST,
-          HttpReasons.NO_HOST.equals(target.error()) ? "missing Host" : "bad Host");
+          Reason.NO_HOST.equals(target.error()) ? "missing Host" : "bad Host");
     }
     RouteDecision decision;
     try {
@@ -90,8 +90,8 @@ final class HttpAdmission {
     if (decision instanceof RouteDecision.Refuse r) {
       String host = r.host() != null ? r.host() : target.host();
       return r.alert()
-          ? new Refuse(r.reason(), host, HttpResponseStatus.MISDIRECTED_REQUEST, "unknown host")
-          : new Refuse(r.reason(), host, HttpResponseStatus.SERVICE_UNAVAILABLE, "service unavailable");
+          ? new Refuse(r.why(), host, HttpResponseStatus.MISDIRECTED_REQUEST, "unknown host")
+          : new Refuse(r.why(), host, HttpResponseStatus.SERVICE_UNAVAILABLE, "service unavailable");
     }
     if (!(decision instanceof RouteDecision.Forward forward)) {
       return new ResolverFailed();
@@ -103,7 +103,7 @@ final class HttpAdmission {
     return new Forward(forward, host, target);
   }
 
-  private static Refuse refuse(String reason, HttpResponseStatus status, String text) {
+  private static Refuse refuse(Reason reason, HttpResponseStatus status, String text) {
     return new Refuse(reason, null, status, text);
   }
 

@@ -157,7 +157,7 @@ final class HttpBackendSide {
   /** The client is gone: a dial in progress ends as {@code client_closed}. */
   void clientInactive() {
     if (cancelDial != null) {
-      tracker.fail(HttpReasons.CLIENT_CLOSED);
+      tracker.fail(Reason.CLIENT_CLOSED);
     }
     close();
   }
@@ -199,7 +199,7 @@ final class HttpBackendSide {
     cancelDial = null;
     pool = null;
     releasePending();
-    tracker.fail(HttpReasons.NO_BACKEND);
+    tracker.fail(Reason.NO_BACKEND);
     frontend.respondAndClose(HttpReplies.status(HttpResponseStatus.BAD_GATEWAY, "bad gateway"));
   }
 
@@ -253,7 +253,7 @@ final class HttpBackendSide {
       frontend.enter(HttpFrontendHandler.Phase.CLOSING);
       frontend.releaseHeld();
       close();
-      HttpReplies.closeOnFlush(client.channel());
+      LingeringClose.closeOnFlush(client.channel());
       return;
     }
     frontend.afterProcessing();
@@ -278,20 +278,20 @@ final class HttpBackendSide {
       return;
     }
     if (exchange != null || frontend.forwardingBody()) {
-      tracker.closeReason(HttpReasons.BACKEND_CLOSED);
+      tracker.closeReason(Reason.BACKEND_CLOSED);
       if (!response.started()) {
         frontend.respondAndClose(HttpReplies.status(HttpResponseStatus.BAD_GATEWAY, "bad gateway"));
       } else {
         frontend.enter(HttpFrontendHandler.Phase.CLOSING);
         frontend.releaseHeld();
-        HttpReplies.closeOnFlush(client.channel());
+        LingeringClose.closeOnFlush(client.channel());
       }
     }
     // else: the backend ended an idle keep-alive connection; the next request opens a new one.
   }
 
   void broken() {
-    tracker.closeReason(HttpReasons.BACKEND_ERROR);
+    tracker.closeReason(Reason.BACKEND_ERROR);
     if (!response.started() && exchange != null) {
       frontend.respondAndClose(HttpReplies.status(HttpResponseStatus.BAD_GATEWAY, "bad gateway"));
     } else {

@@ -84,7 +84,7 @@ final class HttpDispatch {
           request = null; // ownership went to the backend
         }
       } else {
-        tracker.fail(HttpReasons.RESOLVER_ERROR);
+        tracker.fail(Reason.RESOLVER_ERROR);
         frontend.respondAndClose(HttpReplies.status(HttpResponseStatus.SERVICE_UNAVAILABLE, "service unavailable"));
       }
     } finally {
@@ -99,10 +99,10 @@ final class HttpDispatch {
       content.release();
       if (body == Body.FORWARD) {
         // Part of the request is already with the backend: no clean answer is possible.
-        tracker.closeReason(HttpReasons.BAD_REQUEST);
+        tracker.closeReason(Reason.BAD_REQUEST);
         frontend.closeBoth();
       } else {
-        refuse(HttpReasons.BAD_REQUEST, null, HttpResponseStatus.BAD_REQUEST, "bad request");
+        refuse(Reason.BAD_REQUEST, null, HttpResponseStatus.BAD_REQUEST, "bad request");
       }
       return;
     }
@@ -125,7 +125,7 @@ final class HttpDispatch {
   private boolean forward(HttpRequest request, RouteDecision.Forward route, boolean webSocket) {
     if (backend.boundToOtherPool(route.pool())) {
       // This connection is bound to another pool's backend: the client must open a new one.
-      refuse(HttpReasons.MISDIRECTED, route.host(), HttpResponseStatus.MISDIRECTED_REQUEST,
+      refuse(Reason.MISDIRECTED, route.host(), HttpResponseStatus.MISDIRECTED_REQUEST,
           "misdirected request: this connection serves another host");
       return false;
     }
@@ -150,7 +150,7 @@ final class HttpDispatch {
   }
 
   /** A request refused here: tagged, answered, connection closed. */
-  private void refuse(String reason, String host, HttpResponseStatus status, String text) {
+  private void refuse(Reason reason, String host, HttpResponseStatus status, String text) {
     if (host != null) {
       seen(host);
     }

@@ -160,12 +160,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
       if (phase == Phase.CLOSING || (readyForHead() && queue.isEmpty())) {
         ctx.close(); // nothing more can come, nothing is owed
       } else if (dispatch.inBody()) {
-        tracker.closeReason(HttpReasons.CLIENT_CLOSED); // a request cut short
+        tracker.closeReason(Reason.CLIENT_CLOSED); // a request cut short
         closeBoth();
       }
       // else: an answer is still owed; the connection closes once it is sent.
     } else if (evt instanceof IdleStateEvent) {
-      tracker.closeReason(HttpReasons.IDLE_TIMEOUT);
+      tracker.closeReason(Reason.IDLE_TIMEOUT);
       closeBoth();
     }
     ReferenceCountUtil.release(evt);
@@ -182,7 +182,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    tracker.fail(HttpReasons.IO_ERROR);
+    tracker.fail(Reason.IO_ERROR);
     closeBoth();
   }
 
@@ -215,7 +215,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     headTimer.cancel();
     releaseHeld();
     backend.close();
-    HttpReplies.sendLast(ctx.channel(), response, () -> clientInputShut);
+    HttpReplies.sendLast(ctx.channel(), response);
   }
 
   void afterProcessing() {
@@ -240,10 +240,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
     if (readyForHead() && queue.isEmpty()) {
       if (queue.overflowed()) {
-        tracker.closeReason(HttpReasons.PIPELINE_LIMIT);
+        tracker.closeReason(Reason.PIPELINE_LIMIT);
       }
       if (clientInputShut || queue.overflowed()) {
-        HttpReplies.closeOnFlush(ctx.channel());
+        LingeringClose.closeOnFlush(ctx.channel());
         return;
       }
       headTimer.startNext();
@@ -287,7 +287,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** {@link ConnectionHandle}: drain or revocation; safe from any thread. */
-  void closeFromOutside(String reason) {
+  void closeFromOutside(Reason reason) {
     Channel channel = ctx.channel();
     if (!channel.eventLoop().inEventLoop()) {
       channel.eventLoop().execute(() -> closeFromOutside(reason));
@@ -300,9 +300,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
   /** {@link HttpMemory}: the budget needs this connection's bytes back. */
   private void shed() {
     if (tracker.decision() == null) {
-      tracker.refuse(HttpReasons.MEMORY_SHED, null); // not one request handled yet
+      tracker.refuse(Reason.MEMORY_SHED, null); // not one request handled yet
     } else {
-      tracker.closeReason(HttpReasons.MEMORY_SHED);
+      tracker.closeReason(Reason.MEMORY_SHED);
     }
     if (phase == Phase.UPGRADING) {
       ctx.channel().close(); // a tunnel by now: the relay closes its peer

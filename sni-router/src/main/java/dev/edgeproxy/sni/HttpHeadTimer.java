@@ -9,7 +9,7 @@ import java.util.function.BooleanSupplier;
 /**
  * Bounds the wait for each request head: from accept for the first, from the end of the previous
  * exchange for the next one on a keep-alive connection. When it fires while the connection still
- * waits for a head, the connection is closed: refused ({@value HttpReasons#TIMEOUT}) when no head
+ * waits for a head, the connection is closed: refused ({@code timeout}) when no head
  * ever came, cut with that reason when part of a later head came, a normal end when the keep-alive
  * connection was simply idle.
  */
@@ -74,9 +74,9 @@ final class HttpHeadTimer {
       return;
     }
     if (tracker.decision() == null) {
-      tracker.refuse(HttpReasons.TIMEOUT, null); // not one complete head in time
+      tracker.refuse(Reason.TIMEOUT, null); // not one complete head in time
     } else if (counter.bytesIn() > bytesAtStart) {
-      tracker.closeReason(HttpReasons.TIMEOUT); // a slow head after earlier requests
+      tracker.closeReason(Reason.TIMEOUT); // a slow head after earlier requests
     } // else an idle keep-alive connection: a normal end
     close.run();
   }

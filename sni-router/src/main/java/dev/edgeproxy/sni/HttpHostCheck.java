@@ -21,8 +21,8 @@ import java.util.Locale;
  * outside ASCII).
  */
 final class HttpHostCheck {
-  static final String NO_HOST = HttpReasons.NO_HOST;
-  static final String BAD_REQUEST = HttpReasons.BAD_REQUEST;
+  static final Reason NO_HOST = Reason.NO_HOST;
+  static final Reason BAD_REQUEST = Reason.BAD_REQUEST;
   static final String ACME_PREFIX = "/.well-known/acme-challenge/";
   private static final int MAX_PORT_DIGITS = 5;
 
@@ -34,12 +34,12 @@ final class HttpHostCheck {
    * @param path the request target the backend gets: origin-form, or {@code *}
    * @param error the refusal reason ({@link #NO_HOST}, {@link #BAD_REQUEST}), or null
    */
-  record Target(String host, String hostHeader, String path, String error) {
+  record Target(String host, String hostHeader, String path, Reason error) {
     static Target of(Authority authority, String path) {
       return new Target(authority.host(), authority.headerValue(), path, null);
     }
 
-    static Target error(String reason) {
+    static Target error(Reason reason) {
       return new Target(null, null, null, reason);
     }
   }

@@ -16,7 +16,7 @@ import java.util.Map;
  * client or the backend and not yet taken by the socket (a client that does not read its answers,
  * a backend that does not read a request body), and the requests pipelined ahead of the one being
  * handled. While either peer is not taking bytes the connection can be shed, oldest first, as the
- * TLS relay can; it is then closed with reason {@value HttpReasons#MEMORY_SHED}.
+ * TLS relay can; it is then closed with reason {@code memory_shed}.
  *
  * <p>Everything but {@link #shed} runs on the client's event loop (the backend shares it); the
  * budget's shedding may read {@link #heldBytes()} and {@link #stalledSinceNanos()} from another.

@@ -3,8 +3,6 @@ package dev.edgeproxy.sni;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -14,14 +12,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /** The answers the HTTP listener gives itself (refusals, 502, redirects) and how it closes after one. */
 final class HttpReplies {
-  /** How long a closing connection keeps reading (and dropping) so that its last answer arrives. */
-  static final long LINGER_MILLIS = 2000;
-
   /** A short plain-text answer that ends the connection. */
   static FullHttpResponse status(HttpResponseStatus status, String text) {
     ByteBuf content = Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8);
@@ -57,36 +50,14 @@ final class HttpReplies {
   }
 
   /**
-   * Sends a last answer, then closes. Closing at once with unread request bytes in the socket
-   * makes the kernel send a reset, and the client may lose the answer: once it is written, shut
-   * our side, drop what still comes (the caller's handler drops reads), close on the client's FIN
-   * or after {@link #LINGER_MILLIS}.
-   *
-   * @param clientInputShut asked once the answer is written: whether the client already sent its FIN
+   * Sends a last answer, then closes with {@link LingeringClose}: closing at once with unread
+   * request bytes in the socket makes the kernel send a reset, and the client may lose the answer.
+   * The caller's handler drops what the client still sends meanwhile.
    */
-  static void sendLast(Channel channel, FullHttpResponse response, BooleanSupplier clientInputShut) {
+  static void sendLast(Channel channel, FullHttpResponse response) {
     response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    channel.writeAndFlush(response)
-        .addListener((ChannelFutureListener) f -> lingerThenClose(channel, f.isSuccess(), clientInputShut));
-  }
-
-  private static void lingerThenClose(Channel channel, boolean written, BooleanSupplier clientInputShut) {
-    if (!written || !(channel instanceof DuplexChannel duplex) || !channel.isActive() || clientInputShut.getAsBoolean()) {
-      channel.close();
-      return;
-    }
-    duplex.shutdownOutput();
-    channel.eventLoop().schedule(() -> { channel.close(); }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
-    channel.config().setAutoRead(true);
-  }
-
-  /** Closes once everything written so far is flushed. */
-  static void closeOnFlush(Channel channel) {
-    if (channel.isActive()) {
-      channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-    } else {
-      channel.close();
-    }
+    channel.write(response);
+    LingeringClose.close(channel);
   }
 
   private HttpReplies() {}

@@ -28,19 +28,14 @@ final class HttpTunnel {
     cp.remove(HttpFrontend.BYTES);
     cp.remove(HttpFrontend.BUDGET);
     cp.remove(HttpFrontend.ENCODER);
-    cp.replace(frontend, PipelineNames.RELAY, new RelayHandler(relay, true));
+    cp.replace(frontend, PipelineNames.RELAY, relay.clientSide());
     ChannelPipeline sp = backend.pipeline();
     sp.remove(HttpFrontend.BACKEND_BUDGET);
-    sp.replace(HttpFrontend.BACKEND_HANDLER, PipelineNames.RELAY, new RelayHandler(relay, false));
+    sp.replace(HttpFrontend.BACKEND_HANDLER, PipelineNames.RELAY, relay.backendSide());
     ((HttpClientCodec) sp.get(HttpFrontend.BACKEND_CODEC)).removeOutboundHandler();
     cp.remove(HttpFrontend.DECODER);
     sp.remove(HttpFrontend.BACKEND_CODEC);
-    if (clientInputShut) {
-      relay.inputShutdown(client);
-    } else {
-      client.config().setAutoRead(backend.isWritable());
-    }
-    backend.config().setAutoRead(client.isWritable());
+    relay.startReading(clientInputShut);
     backend.flush();
   }
 

@@ -231,13 +231,6 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
     }
   }
 
-  /** @deprecated {@link ConnectionHandle#close(String)} goes once the HTTP frontend is converted */
-  @Deprecated(forRemoval = true)
-  @Override
-  public void close(String reason) {
-    close(ConnectionTracker.reasonNamed(reason));
-  }
-
   void closeBoth() {
     timer.stop();
     inbound.close();

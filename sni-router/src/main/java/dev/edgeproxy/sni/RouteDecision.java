@@ -48,14 +48,5 @@ public sealed interface RouteDecision permits RouteDecision.Forward, RouteDecisi
       Objects.requireNonNull(why, "why");
     }
 
-    /**
-     * The wire name of {@link #why()}, for the HTTP frontend only.
-     *
-     * @deprecated remove once the HTTP frontend passes {@link Reason}s
-     */
-    @Deprecated(forRemoval = true)
-    public String reason() {
-      return why.wireName();
-    }
   }
 }

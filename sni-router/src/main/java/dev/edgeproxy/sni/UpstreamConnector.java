@@ -17,14 +17,6 @@ import java.time.Duration;
  * relay. Until the event it passes everything on untouched.
  */
 final class UpstreamConnector extends ChannelInboundHandlerAdapter {
-  /**
-   * The HTTP frontend's spelling of {@link Reason#NO_BACKEND}.
-   *
-   * @deprecated remove once the HTTP frontend passes {@link Reason}s
-   */
-  @Deprecated(forRemoval = true)
-  static final String REASON_NO_BACKEND = "no_backend";
-
   private final Dialer dialer;
   private final ConnectionTracker tracker;
   private final Duration idleTimeout;

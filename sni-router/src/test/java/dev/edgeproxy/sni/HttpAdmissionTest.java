@@ -61,18 +61,18 @@ class HttpAdmissionTest {
   @Test
   void refusalsCarryTheirStatusAndReason() {
     assertThat(decide(get("/", "evil.example"), HttpFrontendSettings.Mode.FORWARD))
-        .isEqualTo(new HttpAdmission.Refuse("not_allowed", "evil.example", HttpResponseStatus.MISDIRECTED_REQUEST, "unknown host"));
+        .isEqualTo(new HttpAdmission.Refuse(Reason.NOT_ALLOWED, "evil.example", HttpResponseStatus.MISDIRECTED_REQUEST, "unknown host"));
     assertThat(decide(get("/", "down.example"), HttpFrontendSettings.Mode.FORWARD))
-        .isEqualTo(new HttpAdmission.Refuse("no_backend", "down.example", HttpResponseStatus.SERVICE_UNAVAILABLE, "service unavailable"));
+        .isEqualTo(new HttpAdmission.Refuse(Reason.NO_BACKEND, "down.example", HttpResponseStatus.SERVICE_UNAVAILABLE, "service unavailable"));
     assertThat(decide(get("/", null), HttpFrontendSettings.Mode.FORWARD))
-        .isEqualTo(new HttpAdmission.Refuse("no_host", null, HttpResponseStatus.BAD_REQUEST, "missing Host"));
+        .isEqualTo(new HttpAdmission.Refuse(Reason.NO_HOST, null, HttpResponseStatus.BAD_REQUEST, "missing Host"));
     assertThat(decide(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, "a.example:443"),
             HttpFrontendSettings.Mode.FORWARD))
         .extracting(v -> ((HttpAdmission.Refuse) v).status()).isEqualTo(HttpResponseStatus.METHOD_NOT_ALLOWED);
     HttpRequest tooLarge = get("/", "a.example");
     tooLarge.setDecoderResult(DecoderResult.failure(new TooLongHttpHeaderException("big")));
     assertThat(decide(tooLarge, HttpFrontendSettings.Mode.FORWARD))
-        .isEqualTo(new HttpAdmission.Refuse("too_large", null, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request head too large"));
+        .isEqualTo(new HttpAdmission.Refuse(Reason.TOO_LARGE, null, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request head too large"));
     assertThat(asked).as("only well-formed heads reach the resolver").containsExactly("evil.example", "down.example");
   }
 

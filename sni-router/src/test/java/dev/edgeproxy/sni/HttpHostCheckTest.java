@@ -35,7 +35,7 @@ class HttpHostCheckTest {
           "a.example%2e", "%61.example", "\u00aa.example", "a.\u212a.example", "u@a.example", "a.example:80:80",
           "[::1", "[]", "[::1%25eth0]", "[::1]x", ".", ":80", "a.example\t", "a_b.example"
         }) {
-      assertThat(HttpHostCheck.target(request("/", bad)).error()).as(bad).isEqualTo("bad_request");
+      assertThat(HttpHostCheck.target(request("/", bad)).error()).as(bad).isEqualTo(Reason.BAD_REQUEST);
       assertThat(HttpHostCheck.authority(bad)).as("authority " + bad).isNull();
     }
   }
@@ -55,7 +55,7 @@ class HttpHostCheckTest {
         assertThat(t.path()).isEqualTo("//a.example/");
         continue;
       }
-      assertThat(t.error()).as(bad).isEqualTo("bad_request");
+      assertThat(t.error()).as(bad).isEqualTo(Reason.BAD_REQUEST);
     }
     HttpRequest options = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.OPTIONS, "*");
     options.headers().add("Host", "a.example");
@@ -70,13 +70,13 @@ class HttpHostCheckTest {
 
   @Test
   void missingDuplicateOrConflictingHosts() {
-    assertThat(HttpHostCheck.target(request("/")).error()).isEqualTo("no_host");
-    assertThat(HttpHostCheck.target(request("/", "")).error()).isEqualTo("no_host");
-    assertThat(HttpHostCheck.target(request("/", "a.example", "b.example")).error()).isEqualTo("bad_request");
-    assertThat(HttpHostCheck.target(request("http://b.example/x", "a.example")).error()).isEqualTo("bad_request");
-    assertThat(HttpHostCheck.target(request("http://u@a.example/x", "a.example")).error()).isEqualTo("bad_request");
+    assertThat(HttpHostCheck.target(request("/")).error()).isEqualTo(Reason.NO_HOST);
+    assertThat(HttpHostCheck.target(request("/", "")).error()).isEqualTo(Reason.NO_HOST);
+    assertThat(HttpHostCheck.target(request("/", "a.example", "b.example")).error()).isEqualTo(Reason.BAD_REQUEST);
+    assertThat(HttpHostCheck.target(request("http://b.example/x", "a.example")).error()).isEqualTo(Reason.BAD_REQUEST);
+    assertThat(HttpHostCheck.target(request("http://u@a.example/x", "a.example")).error()).isEqualTo(Reason.BAD_REQUEST);
     assertThat(HttpHostCheck.target(request("http://a.example/x", "a.example", "a.example")).error())
-        .isEqualTo("bad_request");
+        .isEqualTo(Reason.BAD_REQUEST);
     assertThat(HttpHostCheck.target(request("HTTP://A.example:80/x", "a.example")).host()).isEqualTo("A.example");
     assertThat(HttpHostCheck.target(request("http://a.example/x")).host()).isEqualTo("a.example");
   }

@@ -538,7 +538,7 @@ class TlsFrontendSocketTest {
     try (SSLSocket client = tlsClient(port)) {
       client.startHandshake();
       ConnectionHandle handle = events.forwarded.poll(5, TimeUnit.SECONDS);
-      handle.close("revoked");
+      handle.close(Reason.REVOKED);
       assertThat(readUntilClosed(client)).isTrue();
     }
     ConnectionRecord record = events.awaitClosed();
