@@ -46,7 +46,8 @@ class LauncherE2eTest {
     Path cds = WorkDirs.create("launcher-cds");
     boolean aot = java.feature() >= 25;
     Path archive = cds.resolve(aot ? "edge-proxy.aot" : "edge-proxy.jsa");
-    String announce = aot ? "AOT cache" : "class-data archive";
+    String announce =
+        "edge-proxy: writing the " + (aot ? "AOT cache" : "class-data archive"); // the launcher's one line
 
     String first = runUntilListeningThenStop(dir, cds, "first", java.path(), null);
     await("the archive written at exit")
