@@ -466,13 +466,15 @@ done
 
 # ---------------------------------------------------------------- report
 mkdir -p "$(dirname "$OUT")"
+EDGE_FLAGS_TEXT="the launcher's defaults"
+[[ -n $EDGE_JAVA_OPTS ]] && EDGE_FLAGS_TEXT="\`$EDGE_JAVA_OPTS\`"
 cat >"$W/header.md" <<EOF
 # edge-proxy benchmark: $MODE mode, $ROUNDS round(s), $(date -u +%Y-%m-%dT%H:%MZ)
 
 Machine: $(nproc) cores, $(awk '/^model name/ { sub(/.*: /, ""); print; exit }' /proc/cpuinfo), kernel $(uname -r);
 $(nginx -v 2>&1 | sed 's/.*: //'), $(haproxy -v | head -n 1 | cut -d' ' -f1-3), $("$JAVA" -version 2>&1 | head -n 1).
 Backend: nginx, TLS 1.3 ECDSA P-256, no session resumption, PROXY protocol; ${BIG_MIB} MiB file.
-edge-proxy started by its launcher (archive made by one untimed run with the warm-up load), JVM flags: \`${EDGE_JAVA_OPTS:-the launcher's defaults}\`${JFR:+ + JFR recording}.
+edge-proxy started by its launcher (archive made by one untimed run with the warm-up load), JVM flags: $EDGE_FLAGS_TEXT${JFR:+ + JFR recording}.
 Loads: new connections h2load --h1 -c $CPS_C -n $CPS_N (Connection: close); bulk curl x1 and x4;
 latency $LAT_RATE req/s over $LAT_CONNS keep-alive connections for ${LAT_SECS}s (Python client, time from send to
 full response); $HOLD idle TLS connections held.

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -50,16 +51,20 @@ public final class AllowListFileParser {
     }
     Context ctx = new Context(sourceName, refPrefix);
     if (!root.isMap()) {
-      throw ctx.error(root, "expected a map with keys allow, deny, routes; got " + root.describe());
+      ctx.report(root, "expected a map with keys allow, deny, routes; got " + root.describe());
+      throw ctx.failure();
     }
     for (Field f : root.fields().values()) {
       if (!TOP_KEYS.contains(f.key())) {
-        throw ctx.error(f, "unknown key '" + f.key() + "' (expected allow, deny, routes)");
+        ctx.report(f, "unknown key '" + f.key() + "' (expected allow, deny, routes)");
       }
     }
     List<SourceEntry> allow = ctx.patterns(root.fields().get("allow"));
     List<SourceEntry> deny = ctx.patterns(root.fields().get("deny"));
     List<SourceRoute> routes = ctx.routes(root.fields().get("routes"));
+    if (!ctx.problems.isEmpty()) {
+      throw ctx.failure();
+    }
     return new SourceList(sourceName, revision, allow, deny, routes);
   }
 
@@ -76,109 +81,152 @@ public final class AllowListFileParser {
     }
   }
 
+  /** Reading state: every problem is collected, and what is wrong is left out of the lists. */
   private static final class Context {
     private final String source;
     private final String refPrefix;
+    final List<AllowListFormatException.Problem> problems = new ArrayList<>();
 
     Context(String source, String refPrefix) {
       this.source = source;
       this.refPrefix = refPrefix;
     }
 
-    AllowListFormatException error(Node node, String problem) {
-      return new AllowListFormatException(refPrefix, node.line(), node.column(), problem);
+    void report(Node node, String problem) {
+      problems.add(new AllowListFormatException.Problem(node.line(), node.column(), problem));
     }
 
-    AllowListFormatException error(Field field, String problem) {
-      return new AllowListFormatException(refPrefix, field.line(), field.column(), problem);
+    void report(Field field, String problem) {
+      problems.add(new AllowListFormatException.Problem(field.line(), field.column(), problem));
+    }
+
+    /** All problems in document order, the first {@link AllowListFormatException#MAX_PROBLEMS}. */
+    AllowListFormatException failure() {
+      List<AllowListFormatException.Problem> sorted = new ArrayList<>(problems);
+      sorted.sort(
+          Comparator.comparingInt(AllowListFormatException.Problem::line)
+              .thenComparingInt(AllowListFormatException.Problem::column));
+      int kept = Math.min(sorted.size(), AllowListFormatException.MAX_PROBLEMS);
+      return new AllowListFormatException(
+          refPrefix, sorted.subList(0, kept), sorted.size() - kept);
     }
 
     Provenance provenance(Node node) {
       return new Provenance(source, refPrefix + " line " + node.line());
     }
 
-    List<SourceEntry> patterns(Field field) throws AllowListFormatException {
+    List<SourceEntry> patterns(Field field) {
       if (field == null || field.value().isNull()) {
         return List.of();
       }
       Node list = field.value();
       if (!list.isList()) {
-        throw error(list, field.key() + ": expected a list of host names, got " + list.describe());
+        report(list, field.key() + ": expected a list of host names, got " + list.describe());
+        return List.of();
       }
       List<SourceEntry> out = new ArrayList<>(list.items().size());
       Map<HostPattern, Integer> seen = new HashMap<>();
       for (Node item : list.items()) {
         HostPattern pattern = pattern(field.key(), item);
+        if (pattern == null) {
+          continue;
+        }
         Integer first = seen.putIfAbsent(pattern, item.line());
         if (first != null) {
-          throw error(
+          report(
               item,
               field.key() + ": duplicate entry '" + pattern + "' (first at line " + first + ")");
+        } else {
+          out.add(new SourceEntry(pattern, provenance(item)));
         }
-        out.add(new SourceEntry(pattern, provenance(item)));
       }
       return out;
     }
 
-    HostPattern pattern(String key, Node item) throws AllowListFormatException {
+    /** The pattern, or null when reported. */
+    HostPattern pattern(String key, Node item) {
       if (!item.isScalar()) {
-        throw error(item, key + ": expected a host name, got " + item.describe());
+        report(item, key + ": expected a host name, got " + item.describe());
+        return null;
       }
       try {
         return HostPattern.parse(item.text());
       } catch (InvalidHostNameException e) {
-        throw error(item, key + ": " + e.getMessage());
+        report(item, key + ": " + e.getMessage());
+        return null;
       }
     }
 
-    List<SourceRoute> routes(Field field) throws AllowListFormatException {
+    List<SourceRoute> routes(Field field) {
       if (field == null || field.value().isNull()) {
         return List.of();
       }
       Node list = field.value();
       if (!list.isList()) {
-        throw error(list, "routes: expected a list of {hosts, backend}, got " + list.describe());
+        report(list, "routes: expected a list of {hosts, backend}, got " + list.describe());
+        return List.of();
       }
       List<SourceRoute> out = new ArrayList<>();
       Map<HostPattern, Integer> routed = new HashMap<>();
       for (Node route : list.items()) {
+        int before = problems.size();
+        List<HostPattern> patterns = route.isMap() ? hosts(route, routed) : List.of();
+        String backend = route.isMap() ? backend(route) : null;
         if (!route.isMap()) {
-          throw error(route, "routes: expected a map {hosts, backend}, got " + route.describe());
+          report(route, "routes: expected a map {hosts, backend}, got " + route.describe());
+        } else if (problems.size() == before) {
+          out.add(new SourceRoute(patterns, backend, provenance(route)));
         }
-        for (Field f : route.fields().values()) {
-          if (!ROUTE_KEYS.contains(f.key())) {
-            throw error(f, "routes: unknown key '" + f.key() + "' (expected hosts, backend)");
-          }
-        }
-        Field hostsField = route.fields().get("hosts");
-        Field backendField = route.fields().get("backend");
-        if (hostsField == null) {
-          throw error(route, "routes: missing 'hosts'");
-        }
-        if (backendField == null) {
-          throw error(route, "routes: missing 'backend'");
-        }
-        Node hosts = hostsField.value();
-        if (!hosts.isList() || hosts.items().isEmpty()) {
-          throw error(hosts, "routes.hosts: expected a non-empty list of host names");
-        }
-        List<HostPattern> patterns = new ArrayList<>();
-        for (Node item : hosts.items()) {
-          HostPattern p = pattern("routes.hosts", item);
-          Integer first = routed.putIfAbsent(p, item.line());
-          if (first != null) {
-            throw error(
-                item, "routes.hosts: '" + p + "' is already routed (first at line " + first + ")");
-          }
-          patterns.add(p);
-        }
-        Node backend = backendField.value();
-        if (!backend.isScalar() || backend.text().isBlank()) {
-          throw error(backend, "routes.backend: expected a backend name, got " + backend.describe());
-        }
-        out.add(new SourceRoute(patterns, backend.text().strip(), provenance(route)));
       }
       return out;
+    }
+
+    /** The route's hosts (each not routed before); problems reported. */
+    private List<HostPattern> hosts(Node route, Map<HostPattern, Integer> routed) {
+      for (Field f : route.fields().values()) {
+        if (!ROUTE_KEYS.contains(f.key())) {
+          report(f, "routes: unknown key '" + f.key() + "' (expected hosts, backend)");
+        }
+      }
+      Field hostsField = route.fields().get("hosts");
+      if (hostsField == null) {
+        report(route, "routes: missing 'hosts'");
+        return List.of();
+      }
+      Node hosts = hostsField.value();
+      if (!hosts.isList() || hosts.items().isEmpty()) {
+        report(hosts, "routes.hosts: expected a non-empty list of host names");
+        return List.of();
+      }
+      List<HostPattern> patterns = new ArrayList<>();
+      for (Node item : hosts.items()) {
+        HostPattern p = pattern("routes.hosts", item);
+        if (p == null) {
+          continue;
+        }
+        Integer first = routed.putIfAbsent(p, item.line());
+        if (first != null) {
+          report(item, "routes.hosts: '" + p + "' is already routed (first at line " + first + ")");
+        } else {
+          patterns.add(p);
+        }
+      }
+      return patterns;
+    }
+
+    /** The route's backend name, or null when reported. */
+    private String backend(Node route) {
+      Field backendField = route.fields().get("backend");
+      if (backendField == null) {
+        report(route, "routes: missing 'backend'");
+        return null;
+      }
+      Node backend = backendField.value();
+      if (!backend.isScalar() || backend.text().isBlank()) {
+        report(backend, "routes.backend: expected a backend name, got " + backend.describe());
+        return null;
+      }
+      return backend.text().strip();
     }
   }
 }

@@ -1,6 +1,5 @@
 package dev.edgeproxy.allowlist;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -13,7 +12,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -37,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AllowListRegistry {
   private static final Logger log = LoggerFactory.getLogger(AllowListRegistry.class);
-  private static final int MAX_LOGGED_HOSTS = 200;
 
   /** What {@link #update} did. */
   public enum UpdateOutcome {
@@ -51,17 +48,12 @@ public final class AllowListRegistry {
 
   private final Object lock = new Object();
   private final AtomicReference<AllowListSnapshot> current;
-  private final CompletableFuture<AllowListSnapshot> ready = new CompletableFuture<>();
-  private final List<Consumer<SnapshotChange>> listeners = new CopyOnWriteArrayList<>();
-  private final Optional<StateFile> stateFile;
+  private final SnapshotPublisher publisher;
   private final Clock clock;
-  private final ShrinkGuard shrinkGuard = new ShrinkGuard();
 
   // guarded by lock
   private List<SourceRoute> configRoutes;
-  private double maxShrink;
-  private final Map<String, SourceList> held = new TreeMap<>();
-  private final java.util.Set<String> heldRemovals = new java.util.TreeSet<>();
+  private final HeldChanges held;
   private final Map<String, SourceStatus> status = new TreeMap<>();
   private Optional<String> restoreProblem = Optional.empty();
   private Optional<Instant> restoredSavedAt = Optional.empty();
@@ -89,11 +81,9 @@ public final class AllowListRegistry {
       Optional<Path> stateFile,
       Clock clock,
       StateFile.Writer writer) {
-    checkShare(maxShrink);
+    this.held = new HeldChanges(maxShrink);
     this.configRoutes = List.copyOf(configRoutes);
-    this.maxShrink = maxShrink;
-    this.stateFile =
-        Objects.requireNonNull(stateFile, "stateFile").map(f -> new StateFile(f, writer, clock));
+    this.publisher = new SnapshotPublisher(stateFile, clock, writer);
     this.clock = clock;
     this.current = new AtomicReference<>(AllowListSnapshot.build(this.configRoutes, Map.of()));
   }
@@ -123,14 +113,14 @@ public final class AllowListRegistry {
                       AllowListSnapshot.build(registry.configRoutes, saved.sources());
                   registry.current.set(snap);
                   registry.restoredSavedAt = loaded.savedAt();
-                  registry.shrinkGuard.served(clock.instant(), snap.hostCount());
+                  registry.held.served(clock.instant(), snap.hostCount());
                   log.info(
                       "allow-list restored from {} (saved {}): version {}, {} hosts",
                       stateFile.get(),
                       loaded.savedAt().map(Instant::toString).orElse("?"),
                       snap.version(),
                       snap.hostCount());
-                  registry.ready.complete(snap);
+                  registry.publisher.ready(snap);
                 });
       }
     }
@@ -144,16 +134,16 @@ public final class AllowListRegistry {
 
   /** Completes with the first snapshot, restored or from a source. */
   public CompletableFuture<AllowListSnapshot> whenReady() {
-    return ready.copy();
+    return publisher.whenReady();
   }
 
   public boolean isReady() {
-    return ready.isDone();
+    return publisher.isReady();
   }
 
   /** For a setup with no allow-list source at all: the (config-routes-only) snapshot is final. */
   public void markReady() {
-    ready.complete(current.get());
+    publisher.ready(current.get());
   }
 
   /** Why the state file could not be used at {@link #restore}, if it could not. */
@@ -172,17 +162,17 @@ public final class AllowListRegistry {
 
   /** Why the served snapshot is not in the state file, until a save (or retry) succeeds. */
   public Optional<StateSaveFailure> saveFailure() {
-    return stateFile.flatMap(StateFile::failure);
+    return publisher.saveFailure();
   }
 
   /** Saves the served snapshot again if its last save failed; true when nothing is unsaved. */
   public boolean retrySave() {
-    return stateFile.map(StateFile::retry).orElse(true);
+    return publisher.retrySave();
   }
 
   /** Calls {@code listener} after every swap, on the thread that made it. Keep it quick. */
   public void addListener(Consumer<SnapshotChange> listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener"));
+    publisher.addListener(listener);
   }
 
   /**
@@ -193,38 +183,27 @@ public final class AllowListRegistry {
   public UpdateOutcome update(SourceList list) {
     Objects.requireNonNull(list, "list");
     synchronized (lock) {
-      heldRemovals.remove(list.source());
+      held.dropRemoval(list.source());
       Instant now = clock.instant();
       AllowListSnapshot before = current.get();
       SourceList previous = before.sources().get(list.source());
       if (list.equals(previous)) {
         status.put(list.source(), SourceStatus.succeeded(now, list));
-        held.remove(list.source());
-        ready.complete(before);
+        held.dropList(list.source());
+        publisher.ready(before);
         return UpdateOutcome.UNCHANGED;
       }
       AllowListSnapshot candidate = before.with(list);
       AllowListDiff diff = AllowListDiff.between(before, candidate);
-      if (shrinkGuard.tooMuchRemoved(before, candidate, diff, maxShrink, now)) {
+      if (held.tooMuchRemoved(before, candidate, diff, now)) {
         // not a success: the source's list is not what the node serves (staleness alerts fire)
         status.put(list.source(), SourceStatus.heldBack(status.get(list.source()), now, previous));
-        boolean alreadyHeld = list.equals(held.put(list.source(), list));
-        if (!alreadyHeld) {
-          log.warn(
-              "allow-list change from {} ({}) held back: it removes {} of {} hosts (more than"
-                  + " maxShrink {}%); POST /sync?force=true applies it. Would remove: {}",
-              list.source(),
-              list.revision(),
-              diff.removed().size(),
-              before.hostCount(),
-              Math.round(maxShrink * 100),
-              summary(diff.removed()));
-        }
-        ready.complete(before);
+        held.hold(list, diff, before.hostCount());
+        publisher.ready(before);
         return UpdateOutcome.HELD_BACK;
       }
       status.put(list.source(), SourceStatus.succeeded(now, list));
-      held.remove(list.source());
+      held.dropList(list.source());
       swap(before, candidate, diff, list.source() + " " + list.revision());
       return UpdateOutcome.APPLIED;
     }
@@ -242,7 +221,7 @@ public final class AllowListRegistry {
           removeSource(name);
         }
       }
-      held.keySet().removeIf(name -> !configured.contains(name));
+      held.retain(configured);
       status.keySet().removeIf(name -> !configured.contains(name));
     }
   }
@@ -254,25 +233,20 @@ public final class AllowListRegistry {
     synchronized (lock) {
       status.remove(source);
       AllowListSnapshot before = current.get();
-      held.remove(source);
+      held.dropList(source);
       if (!before.sources().containsKey(source)) {
-        heldRemovals.remove(source);
+        held.dropRemoval(source);
         return UpdateOutcome.UNCHANGED;
       }
       Map<String, SourceList> next = new HashMap<>(before.sources());
       next.remove(source);
       AllowListSnapshot candidate = AllowListSnapshot.build(configRoutes, next);
       AllowListDiff diff = AllowListDiff.between(before, candidate);
-      if (shrinkGuard.tooMuchRemoved(before, candidate, diff, maxShrink, clock.instant())) {
-        heldRemovals.add(source);
-        log.warn(
-            "removing allow-list source {} held back: it removes {} of {} hosts",
-            source,
-            diff.removed().size(),
-            before.hostCount());
+      if (held.tooMuchRemoved(before, candidate, diff, clock.instant())) {
+        held.holdRemoval(source, diff, before.hostCount());
         return UpdateOutcome.HELD_BACK;
       }
-      heldRemovals.remove(source);
+      held.dropRemoval(source);
       swap(before, candidate, diff, "source " + source + " removed");
       return UpdateOutcome.APPLIED;
     }
@@ -280,9 +254,9 @@ public final class AllowListRegistry {
 
   /** New config routes and {@code maxShrink} after a config reload; routes never shrink hosts. */
   public void reconfigure(List<SourceRoute> newConfigRoutes, double newMaxShrink) {
-    checkShare(newMaxShrink);
+    HeldChanges.checkShare(newMaxShrink);
     synchronized (lock) {
-      this.maxShrink = newMaxShrink;
+      held.maxShrink(newMaxShrink);
       List<SourceRoute> routes = List.copyOf(newConfigRoutes);
       if (routes.equals(configRoutes)) {
         return;
@@ -319,11 +293,11 @@ public final class AllowListRegistry {
   /** The held-back change (what applying every held list would add and remove), if any. */
   public Optional<AllowListDiff> heldBack() {
     synchronized (lock) {
-      if (held.isEmpty() && heldRemovals.isEmpty()) {
+      if (held.isEmpty()) {
         return Optional.empty();
       }
       AllowListSnapshot before = current.get();
-      return Optional.of(AllowListDiff.between(before, withHeld(before)));
+      return Optional.of(AllowListDiff.between(before, held.appliedTo(before, configRoutes)));
     }
   }
 
@@ -334,20 +308,16 @@ public final class AllowListRegistry {
    */
   public boolean force() {
     synchronized (lock) {
-      if (held.isEmpty() && heldRemovals.isEmpty()) {
+      if (held.isEmpty()) {
         return false;
       }
       AllowListSnapshot before = current.get();
-      AllowListSnapshot candidate = withHeld(before);
-      List<String> names = new java.util.ArrayList<>(held.keySet());
-      names.addAll(heldRemovals);
-      String what = "forced " + String.join(", ", names);
+      AllowListSnapshot candidate = held.appliedTo(before, configRoutes);
+      String what = "forced " + String.join(", ", held.names());
       Instant now = clock.instant();
-      held.forEach((name, list) -> status.put(name, SourceStatus.succeeded(now, list)));
-      held.clear();
-      heldRemovals.clear();
+      held.release().forEach((name, list) -> status.put(name, SourceStatus.succeeded(now, list)));
       swap(before, candidate, AllowListDiff.between(before, candidate), what);
-      shrinkGuard.confirmed(now, candidate.hostCount());
+      held.confirmed(now, candidate.hostCount());
       return true;
     }
   }
@@ -363,70 +333,10 @@ public final class AllowListRegistry {
     return AllowListDiff.between(before, AllowListSnapshot.build(before.configRoutes(), next));
   }
 
-  private AllowListSnapshot withHeld(AllowListSnapshot before) {
-    Map<String, SourceList> next = new HashMap<>(before.sources());
-    next.putAll(held);
-    heldRemovals.forEach(next::remove);
-    return AllowListSnapshot.build(configRoutes, next);
-  }
-
   private void swap(
       AllowListSnapshot before, AllowListSnapshot after, AllowListDiff diff, String cause) {
     current.set(after);
-    shrinkGuard.served(clock.instant(), after.hostCount());
-    if (diff.isEmpty()) {
-      log.info(
-          "allow-list {} -> {} ({}): no host added or removed, {} hosts",
-          before.version(),
-          after.version(),
-          cause,
-          after.hostCount());
-    } else {
-      log.info(
-          "allow-list {} -> {} ({}): {} added, {} removed, {} hosts; added: {}; removed: {}",
-          before.version(),
-          after.version(),
-          cause,
-          diff.added().size(),
-          diff.removed().size(),
-          after.hostCount(),
-          summary(diff.added()),
-          summary(diff.removed()));
-    }
-    stateFile.ifPresent(file -> file.save(after));
-    ready.complete(after);
-    SnapshotChange change = new SnapshotChange(before, after, diff);
-    for (Consumer<SnapshotChange> l : listeners) {
-      try {
-        l.accept(change);
-      } catch (RuntimeException e) {
-        log.error("allow-list listener failed", e);
-      }
-    }
-  }
-
-  private static String summary(List<AllowListDiff.DiffEntry> entries) {
-    if (entries.isEmpty()) {
-      return "-";
-    }
-    StringBuilder b = new StringBuilder();
-    int n = 0;
-    for (AllowListDiff.DiffEntry e : entries) {
-      if (n == MAX_LOGGED_HOSTS) {
-        b.append(" ... and ").append(entries.size() - n).append(" more");
-        break;
-      }
-      if (n++ > 0) {
-        b.append(", ");
-      }
-      b.append(e.pattern()).append(' ').append(e.sources());
-    }
-    return b.toString();
-  }
-
-  private static void checkShare(double share) {
-    if (!(share >= 0 && share <= 1)) {
-      throw new IllegalArgumentException("maxShrink must be in 0..1: " + share);
-    }
+    held.served(clock.instant(), after.hostCount());
+    publisher.published(new SnapshotChange(before, after, diff), cause);
   }
 }

@@ -18,7 +18,10 @@ import java.util.Optional;
  *     outside {@code allowFrom}, which can only reach {@code /hooks/git}
  */
 public record AdminListenerConfig(
-    List<BindAddress> binds, List<Cidr> allowFrom, Optional<String> syncToken, int maxConnections) {
+    @ConfigKey("bind") List<BindAddress> binds,
+    List<Cidr> allowFrom,
+    Optional<String> syncToken,
+    int maxConnections) {
   public static final List<BindAddress> DEFAULT_BINDS =
       List.of(new BindAddress("127.0.0.1", 9901));
   public static final int DEFAULT_MAX_CONNECTIONS = 64;

@@ -23,7 +23,7 @@ import java.util.Set;
  * @param healthCheck active TCP connect check of every endpoint
  */
 public record BackendPoolConfig(
-    String name,
+    @ConfigKey(ConfigKey.NONE) String name,
     List<Endpoint> tls,
     List<Endpoint> http,
     ProxyProtocolVersion proxyProtocol,

@@ -12,7 +12,8 @@ import java.util.List;
  * @param binds {@code bind}; default {@code 0.0.0.0:9902}
  * @param allowFrom networks allowed to ask; default every address (answers carry no detail)
  */
-public record HealthListenerConfig(List<BindAddress> binds, List<Cidr> allowFrom) {
+public record HealthListenerConfig(
+    @ConfigKey("bind") List<BindAddress> binds, List<Cidr> allowFrom) {
   public static final List<BindAddress> DEFAULT_BINDS = List.of(new BindAddress("0.0.0.0", 9902));
   public static final List<Cidr> EVERYONE = List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"));
 

@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param headerTimeout time allowed for a complete request head; default 10s
  */
 public record HttpListenerConfig(
-    List<BindAddress> binds, HttpMode mode, int maxHeaderBytes, Duration headerTimeout) {
+    @ConfigKey("bind") List<BindAddress> binds, HttpMode mode, int maxHeaderBytes, Duration headerTimeout) {
   public static final List<BindAddress> DEFAULT_BINDS = List.of(new BindAddress("0.0.0.0", 80));
   public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
   public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);

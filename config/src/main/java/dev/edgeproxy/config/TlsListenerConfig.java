@@ -16,11 +16,12 @@ import java.util.Optional;
  *     {@code acceptProxyProtocol}; unused without it
  * @param clientHelloTimeout total time from accept to a complete ClientHello; default 10s
  * @param maxClientHelloBytes every byte read before the decision, record headers included; default
- *     16384
+ *     16384, in {@value #MIN_MAX_CLIENT_HELLO_BYTES}..{@value #MAX_MAX_CLIENT_HELLO_BYTES} (the
+ *     TLS listener's own bounds, checked equal by a test in edge-proxy)
  * @param noSni {@code noSni}: the pool for hellos without SNI, empty = refuse (default)
  */
 public record TlsListenerConfig(
-    List<BindAddress> binds,
+    @ConfigKey("bind") List<BindAddress> binds,
     boolean acceptProxyProtocol,
     List<Cidr> proxyProtocolFrom,
     Duration clientHelloTimeout,
@@ -29,6 +30,10 @@ public record TlsListenerConfig(
   public static final List<BindAddress> DEFAULT_BINDS = List.of(new BindAddress("0.0.0.0", 443));
   public static final Duration DEFAULT_CLIENT_HELLO_TIMEOUT = Duration.ofSeconds(10);
   public static final int DEFAULT_MAX_CLIENT_HELLO_BYTES = 16384;
+  /** The smallest {@code maxClientHelloBytes}: a minimal hello still fits. */
+  public static final int MIN_MAX_CLIENT_HELLO_BYTES = 512;
+  /** The largest {@code maxClientHelloBytes}: real hellos are 16 KiB to 64 KiB. */
+  public static final int MAX_MAX_CLIENT_HELLO_BYTES = 1 << 20;
 
   public TlsListenerConfig {
     binds = List.copyOf(binds);

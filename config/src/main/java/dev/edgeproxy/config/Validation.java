@@ -54,8 +54,9 @@ public final class Validation {
               try {
                 AllowListFileParser.parse(text, "file", path.toString());
               } catch (AllowListFormatException e) {
-                problems.add(
-                    new ConfigProblem(path.toString(), e.line(), e.column(), e.problem()));
+                for (AllowListFormatException.Problem p : e.problems()) {
+                  problems.add(new ConfigProblem(path.toString(), p.line(), p.column(), p.problem()));
+                }
               }
             });
     return problems;

@@ -120,6 +120,65 @@ class AllowListFileParserTest {
   }
 
   @Test
+  void everyProblemIsReportedEachAtItsPlace() {
+    String text =
+        """
+        alow:
+          - a.example.com
+        allow:
+          - ok.example.com
+          - bad..example.com
+          - OK.example.com
+        deny: x.example.com
+        routes:
+          - hosts: ["a.*.example.com"]
+            backend: p
+          - backend: p
+            pool: q
+        """;
+    assertThatThrownBy(() -> AllowListFileParser.parse(text, "file", "allow.yaml"))
+        .isInstanceOfSatisfying(
+            AllowListFormatException.class,
+            e -> {
+              assertThat(e.problems())
+                  .extracting(AllowListFormatException.Problem::toString)
+                  .containsExactly(
+                      "1:1: unknown key 'alow' (expected allow, deny, routes)",
+                      "5:5: allow: invalid host name 'bad..example.com': empty label",
+                      "6:5: allow: duplicate entry 'ok.example.com' (first at line 4)",
+                      "7:7: deny: expected a list of host names, got 'x.example.com'",
+                      "9:13: routes.hosts: invalid host name 'a.*.example.com': '*' is only allowed"
+                          + " as the whole first label",
+                      "11:5: routes: missing 'hosts'",
+                      "12:5: routes: unknown key 'pool' (expected hosts, backend)");
+              assertThat(e.getMessage().lines())
+                  .hasSize(7)
+                  .allSatisfy(line -> assertThat(line).matches("allow\\.yaml:\\d+:\\d+: .+"));
+              assertThat(e.line()).isEqualTo(1);
+              assertThat(e.problem()).startsWith("unknown key 'alow'");
+            });
+  }
+
+  @Test
+  void problemsAreBoundedSoAHostileFileCannotFloodTheReport() {
+    StringBuilder text = new StringBuilder("allow:\n");
+    int bad = AllowListFormatException.MAX_PROBLEMS + 50;
+    for (int i = 0; i < bad; i++) {
+      text.append("  - bad").append(i).append("..example.com\n");
+    }
+    assertThatThrownBy(() -> AllowListFileParser.parse(text.toString(), "file", "allow.yaml"))
+        .isInstanceOfSatisfying(
+            AllowListFormatException.class,
+            e -> {
+              assertThat(e.problems()).hasSize(AllowListFormatException.MAX_PROBLEMS);
+              assertThat(e.getMessage().lines().toList())
+                  .hasSize(AllowListFormatException.MAX_PROBLEMS + 1)
+                  .last()
+                  .isEqualTo("allow.yaml: 50 more problems not shown");
+            });
+  }
+
+  @Test
   void fileSourceReadsEachFetch(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("allowlist.yaml");
     FileAllowListSource source = new FileAllowListSource(file);

@@ -494,30 +494,30 @@ class ConfigLoaderTest {
     "500ms, PT0.5S", "10s, PT10S", "5m, PT5M", "1h, PT1H", "1d, PT24H", "0, PT0S", "90s, PT1M30S",
   })
   void durations(String text, String iso) {
-    assertThat(ConfigLoader.parseDuration(text)).contains(Duration.parse(iso));
+    assertThat(ConfigValues.parseDuration(text)).contains(Duration.parse(iso));
   }
 
   @ParameterizedTest
   @CsvSource({"10x", "10", "1.5s", "-1s", "s", "''", "10 seconds", "99999999999999999999d"})
   void invalidDurations(String text) {
-    assertThat(ConfigLoader.parseDuration(text)).isEmpty();
+    assertThat(ConfigValues.parseDuration(text)).isEmpty();
   }
 
   @ParameterizedTest
   @CsvSource({"16384, 16384", "16KiB, 16384", "1MiB, 1048576", "2GiB, 2147483648", "1KB, 1000", "512B, 512"})
   void sizes(String text, long bytes) {
-    assertThat(ConfigLoader.parseSize(text)).contains(bytes);
+    assertThat(ConfigValues.parseSize(text)).contains(bytes);
   }
 
   @ParameterizedTest
   @CsvSource({"16QiB", "-1", "1.5MiB", "MiB", "''"})
   void invalidSizes(String text) {
-    assertThat(ConfigLoader.parseSize(text)).isEmpty();
+    assertThat(ConfigValues.parseSize(text)).isEmpty();
   }
 
   @ParameterizedTest
   @CsvSource({"50%, 0.5", "0.5, 0.5", "100%, 1.0", "0%, 0.0", "12.5%, 0.125"})
   void shares(String text, double share) {
-    assertThat(ConfigLoader.parseShare(text)).contains(share);
+    assertThat(ConfigValues.parseShare(text)).contains(share);
   }
 }

@@ -31,6 +31,21 @@ class ValidationTest {
   }
 
   @Test
+  void everyAllowListProblemIsOneLine(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("edge.yaml");
+    Files.writeString(config, "allowlist:\n  file:\n    path: allow.yaml\n");
+    Path allow = dir.resolve("allow.yaml");
+    Files.writeString(allow, "allow:\n  - bad..example.com\n  - -a.example.com\ndeny: [x_y.example.com]\n");
+    String file = dir.toAbsolutePath().resolve("allow.yaml").toString();
+    assertThat(Validation.validate(config, Map.of()))
+        .extracting(ConfigProblem::toString)
+        .containsExactly(
+            file + ":2:5: allow: invalid host name 'bad..example.com': empty label",
+            file + ":3:5: allow: invalid host name '-a.example.com': label starts or ends with '-'",
+            file + ":4:8: deny: invalid host name 'x_y.example.com': character '_' is not allowed in a host name");
+  }
+
+  @Test
   void missingAllowListFileIsReportedAtTheConfigKey(@TempDir Path dir) throws Exception {
     Path config = dir.resolve("edge.yaml");
     Files.writeString(config, "allowlist:\n  file:\n    path: missing.yaml\n");

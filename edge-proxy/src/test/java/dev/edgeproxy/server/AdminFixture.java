@@ -31,21 +31,21 @@ import javax.crypto.spec.SecretKeySpec;
  * and closes (so health checks pass), an HTTP client, and a local bare Git repository driven by
  * the git CLI.
  */
-final class AdminFixture implements AutoCloseable {
-  static final ObjectMapper JSON = new ObjectMapper();
+public final class AdminFixture implements AutoCloseable {
+  public static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
-  final int tlsPort;
-  final int adminPort;
-  final int backendPort;
+  public final int tlsPort;
+  public final int adminPort;
+  public final int backendPort;
   private final ServerSocket backend;
   private EdgeProxyServer server;
 
-  AdminFixture() throws IOException {
+  public AdminFixture() throws IOException {
     this.backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     this.backendPort = backend.getLocalPort();
     this.tlsPort = freePort();
@@ -67,7 +67,7 @@ final class AdminFixture implements AutoCloseable {
   }
 
   /** Starts the server from YAML, with {@code env} for both the config and the webhook secret. */
-  AdminFixture start(String yaml, Map<String, String> configEnv, Function<String, String> env)
+  public AdminFixture start(String yaml, Map<String, String> configEnv, Function<String, String> env)
       throws Exception {
     server = EdgeProxyServer.start(ConfigLoader.loadFromString(yaml, "test.yaml", configEnv), null, env);
     return this;
@@ -83,7 +83,7 @@ final class AdminFixture implements AutoCloseable {
     return server;
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
@@ -93,19 +93,19 @@ final class AdminFixture implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + adminPort + pathAndQuery);
   }
 
-  HttpResponse<String> get(String path, String... headers) throws Exception {
+  public HttpResponse<String> get(String path, String... headers) throws Exception {
     return send(request(path, headers).GET().build());
   }
 
-  HttpResponse<String> post(String path, byte[] body, String... headers) throws Exception {
+  public HttpResponse<String> post(String path, byte[] body, String... headers) throws Exception {
     return send(request(path, headers).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
   }
 
-  HttpResponse<String> method(String method, String path) throws Exception {
+  public HttpResponse<String> method(String method, String path) throws Exception {
     return send(request(path).method(method, HttpRequest.BodyPublishers.noBody()).build());
   }
 
-  JsonNode json(String path) throws Exception {
+  public JsonNode json(String path) throws Exception {
     HttpResponse<String> r = get(path);
     assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
     assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
@@ -124,7 +124,7 @@ final class AdminFixture implements AutoCloseable {
     return HTTP.send(r, HttpResponse.BodyHandlers.ofString());
   }
 
-  static String hmacHex(String secret, byte[] body) throws Exception {
+  public static String hmacHex(String secret, byte[] body) throws Exception {
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     StringBuilder hex = new StringBuilder();
@@ -143,7 +143,7 @@ final class AdminFixture implements AutoCloseable {
   }
 
   /** A bare repository {@code origin.git} and a working clone that commits and pushes to it. */
-  static final class GitRepo {
+  public static final class GitRepo {
     final Path bare;
     private final Path work;
 
@@ -161,7 +161,7 @@ final class AdminFixture implements AutoCloseable {
     }
 
     /** Skips the test when git is missing, except on CI where that is a failure. */
-    static GitRepo create(Path dir, String allowListYaml) throws Exception {
+    public static GitRepo create(Path dir, String allowListYaml) throws Exception {
       assumeTrue(gitPresent() || "true".equals(System.getenv("CI")), "git CLI not installed");
       Path bare = dir.resolve("origin.git");
       Path work = dir.resolve("work");
@@ -174,18 +174,18 @@ final class AdminFixture implements AutoCloseable {
       return repo;
     }
 
-    String url() {
+    public String url() {
       return bare.toUri().toString();
     }
 
     /** Commits a new allowlist.yaml and pushes it; returns the commit id. */
-    String commitAndPush(String allowListYaml, String message) throws Exception {
+    public String commitAndPush(String allowListYaml, String message) throws Exception {
       commit(allowListYaml, message);
       git(work, "push", "-q", "origin", "main");
       return head();
     }
 
-    String head() throws Exception {
+    public String head() throws Exception {
       return git(work, "rev-parse", "HEAD").strip();
     }
 

@@ -3,6 +3,7 @@ package dev.edgeproxy.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeproxy.config.ConfigLoader;
+import dev.edgeproxy.server.observe.BuildInfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

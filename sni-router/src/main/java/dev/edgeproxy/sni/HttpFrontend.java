@@ -61,7 +61,7 @@ public final class HttpFrontend {
     return new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
-        init(ch, settings, resolver, clientLimit, events, connectionIds.get(), BackendDialer.INSTANCE);
+        init(ch, settings, resolver, clientLimit, events, connectionIds.get(), CandidateDialer.INSTANCE);
       }
     };
   }
@@ -81,7 +81,7 @@ public final class HttpFrontend {
       ClientLimit clientLimit,
       RouterEvents events,
       String connectionId,
-      HttpFrontendHandler.BackendDialer dialer) {
+      Dialer dialer) {
     ConnectionTracker tracker = ConnectionTracker.accept(ch, connectionId, settings.listenerName(), events);
     tracker.open();
     ch.pipeline().addLast(PipelineNames.CLIENT_LIMIT, new ClientLimitHandler(clientLimit, tracker, false));

@@ -63,22 +63,6 @@ import java.util.function.Consumer;
  */
 final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
-  /** Opens a backend connection (production: {@link BackendDialer}). */
-  @FunctionalInterface
-  interface BackendDialer {
-    /**
-     * Connects to the decision's candidates on the client's event loop and writes the PROXY header,
-     * then calls {@code connected} with the channel (AUTO_READ off, empty pipeline) or {@code failed}
-     * when every candidate failed; neither after the returned canceller ran.
-     */
-    Runnable dial(
-        Channel inbound,
-        ConnectionTracker tracker,
-        RouteDecision.Forward decision,
-        Consumer<Channel> connected,
-        Runnable failed);
-  }
-
   static final String REASON_TIMEOUT = "timeout";
   static final String REASON_TOO_LARGE = "too_large";
   static final String REASON_MISDIRECTED = "misdirected";
@@ -107,7 +91,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
   private final HttpFrontendSettings settings;
   private final RouteResolver resolver;
   private final ConnectionTracker tracker;
-  private final BackendDialer dialer;
+  private final Dialer dialer;
   private final HttpByteCounter counter;
   private final HttpFrontendEncoder encoder;
   /** Requests (and their content) read while the previous exchange is not over. */
@@ -147,7 +131,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
       HttpFrontendSettings settings,
       RouteResolver resolver,
       ConnectionTracker tracker,
-      BackendDialer dialer,
+      Dialer dialer,
       HttpByteCounter counter,
       HttpFrontendEncoder encoder) {
     this.settings = settings;

@@ -30,8 +30,12 @@ public record TlsFrontendSettings(
     Duration halfClosedTimeout) {
   /** The smallest cap that still fits a minimal hello; real ones are 16 KiB to 64 KiB. */
   public static final int MIN_CLIENT_HELLO_BYTES = 512;
-  /** A handshake message length is 24 bits. */
-  public static final int MAX_CLIENT_HELLO_BYTES = 1 << 24;
+  /**
+   * The largest cap: 1 MiB, far above any real hello and the bound the configuration accepts (a
+   * test in edge-proxy keeps the two equal). The protocol would allow 16 MiB (a 24-bit length), but
+   * every byte buffered before the decision is memory a stranger makes us hold.
+   */
+  public static final int MAX_CLIENT_HELLO_BYTES = 1 << 20;
 
   public TlsFrontendSettings {
     Objects.requireNonNull(listenerName, "listenerName");

@@ -11,7 +11,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
 
 /**
- * Sits on the client channel while {@link BackendDialer} makes the backend connection (candidates
+ * Sits on the client channel while {@link CandidateDialer} makes the backend connection (candidates
  * in order, PROXY header), holds the client's bytes meanwhile, then writes those bytes to the
  * backend and replaces itself with the relay.
  */
@@ -57,7 +57,7 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
       return;
     }
     cancelDial =
-        BackendDialer.INSTANCE.dial(
+        CandidateDialer.INSTANCE.dial(
             ctx.channel(),
             tracker,
             decision,

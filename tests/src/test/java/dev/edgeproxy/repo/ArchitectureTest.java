@@ -2,6 +2,7 @@ package dev.edgeproxy.repo;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -20,6 +21,10 @@ import org.junit.jupiter.api.Test;
  *     ├── sni-router (dev.edgeproxy.sni)  Netty and the JDK only
  *     ├── dns-sync (dev.edgeproxy.dns), gitops-sync (dev.edgeproxy.git)  produce allow-list snapshots
  *     └── config: dev.edgeproxy.config → dev.edgeproxy.allowlist → dev.edgeproxy.yaml
+ *
+ *   inside edge-proxy, each part only reaches down:
+ *     cli → server (EdgeProxyServer: listeners, reload) → admin → sources → routing → pool → transport
+ *     observe and limits are leaves any of them may use
  * </pre>
  */
 class ArchitectureTest {
@@ -40,7 +45,10 @@ class ArchitectureTest {
     for (String pkg :
         new String[] {
           "dev.edgeproxy.config", "dev.edgeproxy.allowlist", "dev.edgeproxy.yaml",
-          "dev.edgeproxy.sni", "dev.edgeproxy.dns", "dev.edgeproxy.git", "dev.edgeproxy.server"
+          "dev.edgeproxy.sni", "dev.edgeproxy.dns", "dev.edgeproxy.git", "dev.edgeproxy.server",
+          "dev.edgeproxy.server.cli", "dev.edgeproxy.server.admin", "dev.edgeproxy.server.sources",
+          "dev.edgeproxy.server.routing", "dev.edgeproxy.server.pool", "dev.edgeproxy.server.transport",
+          "dev.edgeproxy.server.observe", "dev.edgeproxy.server.limits"
         }) {
       org.assertj.core.api.Assertions.assertThat(ours.containPackage(pkg)).as(pkg).isTrue();
     }
@@ -109,6 +117,39 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAPackage("dev.edgeproxy.dns..")
+        .check(ours);
+  }
+
+  @Test
+  void insideEdgeProxyEachPartOnlyReachesDown() {
+    layeredArchitecture()
+        .consideringOnlyDependenciesInLayers()
+        .layer("cli").definedBy("dev.edgeproxy.server.cli..")
+        .layer("wiring").definedBy("dev.edgeproxy.server")
+        .layer("admin").definedBy("dev.edgeproxy.server.admin..")
+        .layer("sources").definedBy("dev.edgeproxy.server.sources..")
+        .layer("routing").definedBy("dev.edgeproxy.server.routing..")
+        .layer("pool").definedBy("dev.edgeproxy.server.pool..")
+        .layer("transport").definedBy("dev.edgeproxy.server.transport..")
+        .layer("observe").definedBy("dev.edgeproxy.server.observe..")
+        .layer("limits").definedBy("dev.edgeproxy.server.limits..")
+        .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+        .whereLayer("wiring").mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("admin").mayOnlyBeAccessedByLayers("wiring", "cli")
+        .whereLayer("sources").mayOnlyBeAccessedByLayers("admin", "wiring", "cli")
+        .whereLayer("routing").mayOnlyBeAccessedByLayers("sources", "admin", "wiring", "cli")
+        .whereLayer("pool").mayOnlyBeAccessedByLayers("routing", "sources", "admin", "wiring", "cli")
+        .whereLayer("transport").mayOnlyBeAccessedByLayers("pool", "admin", "wiring", "cli")
+        .check(ours);
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.edgeproxy.server.observe..", "dev.edgeproxy.server.limits..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.edgeproxy.server", "dev.edgeproxy.server.cli..", "dev.edgeproxy.server.admin..",
+            "dev.edgeproxy.server.sources..", "dev.edgeproxy.server.routing..", "dev.edgeproxy.server.pool..",
+            "dev.edgeproxy.server.transport..")
         .check(ours);
   }
 

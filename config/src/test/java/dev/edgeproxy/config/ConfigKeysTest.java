@@ -1,0 +1,40 @@
+package dev.edgeproxy.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.edgeproxy.config.ConfigReader.M;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A map's keys are its record's components: declared once, and nothing else is read. */
+class ConfigKeysTest {
+  @Test
+  void keysAreTheRecordComponentsRenamedWhereTheRecordSays() {
+    assertThat(ConfigKeys.of(TlsListenerConfig.class))
+        .containsExactlyInAnyOrder(
+            "bind", "acceptProxyProtocol", "proxyProtocolFrom", "clientHelloTimeout",
+            "maxClientHelloBytes", "noSni");
+    assertThat(ConfigKeys.of(BackendPoolConfig.class))
+        .as("a pool's name is its key under backends, not a key inside it")
+        .doesNotContain("name")
+        .contains("tls", "http", "healthCheck");
+  }
+
+  @Test
+  void readingAKeyTheRecordDoesNotHaveIsAProgrammingError() {
+    ConfigReader reader = new ConfigReader("t.yaml", Map.of(), null);
+    M limits = new M(null, "limits", ConfigKeys.of(LimitsConfig.class));
+    assertThat(reader.val(limits, "idleTimeout")).isNull();
+    assertThatThrownBy(() -> reader.val(limits, "idleTimeot"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("idleTimeot");
+  }
+
+  @Test
+  void anUnknownKeyIsOfferedTheNearestRecordComponent() {
+    assertThatThrownBy(
+            () -> ConfigLoader.loadFromString("limits:\n  halfClosedTimeot: 5s\n", "t.yaml", Map.of()))
+        .hasMessage("t.yaml:2:3: limits.halfClosedTimeot: unknown key (did you mean 'halfClosedTimeout'?)");
+  }
+}

@@ -1,0 +1,66 @@
+package dev.edgeproxy.server.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.edgeproxy.server.AdminFixture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gauges the alert rules read, on a node whose Git source cannot be reached. */
+class NodeStateMetricsTest {
+  @TempDir Path dir;
+
+  @Test
+  void aFailingSourceShowsHowLongItFailsAndTheSnapshotAges() throws Exception {
+    Path list = Files.writeString(dir.resolve("allowlist.yaml"), "allow: [a.example.com]\n");
+    try (AdminFixture fx = new AdminFixture()) {
+      fx.start(
+          """
+          listeners:
+            tls:
+              bind: "127.0.0.1:%d"
+            admin:
+              bind: "127.0.0.1:%d"
+          backends:
+            web:
+              tls: ["127.0.0.1:%d"]
+          defaultBackend: web
+          allowlist:
+            file:
+              path: "%s"
+            git:
+              url: "file://%s"
+              interval: 10m
+              cacheDir: "%s"
+          accessLog:
+            format: none
+          """
+              .formatted(fx.tlsPort, fx.adminPort, fx.backendPort, list, dir.resolve("no-such-repo.git"), dir.resolve("cache")),
+          Map.of(),
+          name -> null);
+
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> value(fx.get("/metrics").body(), "edge_allowlist_source_failing_seconds{", "source=\"git\"") >= 1);
+      String text = fx.get("/metrics").body();
+      assertThat(value(text, "edge_allowlist_source_failing_seconds{", "source=\"file\"")).isZero();
+      assertThat(value(text, "edge_allowlist_source_interval_seconds{", "source=\"git\"")).isEqualTo(600);
+      assertThat(value(text, "edge_allowlist_source_interval_seconds{", "source=\"file\"")).isEqualTo(1);
+      // the git source never answered: the snapshot is as old as the process; the file does not age it
+      assertThat(value(text, "edge_allowlist_snapshot_age_seconds{", "")).isGreaterThanOrEqualTo(1);
+      assertThat(value(text, "edge_connections_limit{", "")).isEqualTo(20000);
+    }
+  }
+
+  private static double value(String text, String prefix, String containing) {
+    return text.lines()
+        .filter(l -> l.startsWith(prefix) && l.contains(containing))
+        .findFirst()
+        .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .orElse(-1.0);
+  }
+}
