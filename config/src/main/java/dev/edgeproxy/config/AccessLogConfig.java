@@ -1,5 +1,6 @@
 package dev.edgeproxy.config;
 
+import dev.edgeproxy.config.ConfigSchema.Default;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -10,8 +11,8 @@ import java.util.Optional;
  * @param format json (default) | text | none
  * @param path the file to append to; empty (default) = standard output
  */
-public record AccessLogConfig(Format format, Optional<Path> path) {
-  public static final AccessLogConfig DEFAULT = new AccessLogConfig(Format.JSON, Optional.empty());
+public record AccessLogConfig(@Default("json") Format format, Optional<Path> path) {
+  public static final AccessLogConfig DEFAULT = RecordBinder.defaults(AccessLogConfig.class);
 
   public AccessLogConfig {
     Objects.requireNonNull(format, "format");

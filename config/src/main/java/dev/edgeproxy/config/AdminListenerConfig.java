@@ -1,5 +1,8 @@
 package dev.edgeproxy.config;
 
+import dev.edgeproxy.config.ConfigSchema.Default;
+import dev.edgeproxy.config.ConfigSchema.IfEmpty;
+import dev.edgeproxy.config.ConfigSchema.Range;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;
@@ -14,26 +17,25 @@ import java.util.Optional;
  * @param syncToken bearer token for {@code POST /sync}; empty = {@code /sync} is refused. Never
  *     printed by {@link #toString()}.
  * @param maxConnections {@code maxConnections}: the most admin connections open at once (default
- *     {@value #DEFAULT_MAX_CONNECTIONS}); a quarter of them (at least one) at most from addresses
+ *     64); a quarter of them (at least one) at most from addresses
  *     outside {@code allowFrom}, which can only reach {@code /hooks/git}
  */
 public record AdminListenerConfig(
-    @ConfigKey("bind") List<BindAddress> binds,
-    List<Cidr> allowFrom,
-    Optional<String> syncToken,
-    int maxConnections) {
-  public static final List<BindAddress> DEFAULT_BINDS =
-      List.of(new BindAddress("127.0.0.1", 9901));
-  public static final int DEFAULT_MAX_CONNECTIONS = 64;
+    @ConfigKey("bind") @Default("127.0.0.1:9901") List<BindAddress> binds,
+    @Default({"127.0.0.0/8", "::1/128"}) List<Cidr> allowFrom,
+    @IfEmpty("omit it to disable POST /sync") Optional<String> syncToken,
+    @Default("64") @Range(min = 1, max = MAX_MAX_CONNECTIONS) int maxConnections) {
   public static final int MAX_MAX_CONNECTIONS = 10_000;
+  /** The default admin listener: {@code 127.0.0.1:9901}, loopback only, no sync token. */
+  private static final AdminListenerConfig DEFAULTS = RecordBinder.defaults(AdminListenerConfig.class);
+  public static final List<BindAddress> DEFAULT_BINDS = DEFAULTS.binds();
+  public static final int DEFAULT_MAX_CONNECTIONS = DEFAULTS.maxConnections();
 
+  /** Bounds are the loader's ({@link Range}); a record built in code is trusted as written. */
   public AdminListenerConfig {
     binds = List.copyOf(binds);
     allowFrom = List.copyOf(allowFrom);
     Objects.requireNonNull(syncToken, "syncToken");
-    if (maxConnections < 1 || maxConnections > MAX_MAX_CONNECTIONS) {
-      throw new IllegalArgumentException("maxConnections not in 1.." + MAX_MAX_CONNECTIONS + ": " + maxConnections);
-    }
   }
 
   /** With the default {@code maxConnections}. */
@@ -48,7 +50,7 @@ public record AdminListenerConfig(
 
   /** The default admin listener: {@code 127.0.0.1:9901}, loopback only, no sync token. */
   public static AdminListenerConfig defaults() {
-    return new AdminListenerConfig(DEFAULT_BINDS, Cidr.loopback(), Optional.empty());
+    return DEFAULTS;
   }
 
   /** True when {@code client} may use the admin endpoints other than the webhook. */

@@ -1,5 +1,9 @@
 package dev.edgeproxy.config;
 
+import dev.edgeproxy.config.ConfigSchema.Default;
+import dev.edgeproxy.config.ConfigSchema.MayBeEmpty;
+import dev.edgeproxy.config.ConfigSchema.Positive;
+import dev.edgeproxy.config.ConfigSchema.Range;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -24,16 +28,16 @@ import java.util.Set;
  */
 public record BackendPoolConfig(
     @ConfigKey(ConfigKey.NONE) String name,
-    List<Endpoint> tls,
-    List<Endpoint> http,
-    ProxyProtocolVersion proxyProtocol,
-    Set<ProxyTlv> proxyProtocolTlvs,
-    Balance balance,
-    Duration connectTimeout,
+    @Default({}) @MayBeEmpty List<Endpoint> tls,
+    @Default({}) @MayBeEmpty List<Endpoint> http,
+    @Default("v2") ProxyProtocolVersion proxyProtocol,
+    @Default({"authority", "unique-id"}) @MayBeEmpty Set<ProxyTlv> proxyProtocolTlvs,
+    @Default("round-robin") Balance balance,
+    @Default("3s") @Positive Duration connectTimeout,
     HealthCheckConfig healthCheck) {
+  /** Every TLV: the default {@code proxyProtocolTlvs}. */
   public static final Set<ProxyTlv> DEFAULT_TLVS =
       Collections.unmodifiableSet(EnumSet.allOf(ProxyTlv.class));
-  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
 
   public BackendPoolConfig {
     Objects.requireNonNull(name, "name");
@@ -74,6 +78,16 @@ public record BackendPoolConfig(
     public String configName() {
       return configName;
     }
+
+    /** The TLV named {@code text} in the config file (any case). */
+    public static ProxyTlv parse(String text) {
+      for (ProxyTlv t : values()) {
+        if (t.configName.equalsIgnoreCase(text.strip())) {
+          return t;
+        }
+      }
+      throw new IllegalArgumentException("unknown TLV '" + text + "' (use authority, unique-id)");
+    }
   }
 
   /** {@code balance}. */
@@ -91,9 +105,11 @@ public record BackendPoolConfig(
    * @param healthyAfter consecutive successes before it is marked up again; default 2
    */
   public record HealthCheckConfig(
-      Duration interval, Duration timeout, int unhealthyAfter, int healthyAfter) {
-    public static final HealthCheckConfig DEFAULT =
-        new HealthCheckConfig(Duration.ofSeconds(10), Duration.ofSeconds(2), 3, 2);
+      @Default("10s") @Positive Duration interval,
+      @Default("2s") @Positive Duration timeout,
+      @Default("3") @Range(min = 1, max = 1000) int unhealthyAfter,
+      @Default("2") @Range(min = 1, max = 1000) int healthyAfter) {
+    public static final HealthCheckConfig DEFAULT = RecordBinder.defaults(HealthCheckConfig.class);
 
     public HealthCheckConfig {
       Objects.requireNonNull(interval, "interval");

@@ -2,21 +2,15 @@ package dev.edgeproxy.config;
 
 import dev.edgeproxy.allowlist.HostPattern;
 import dev.edgeproxy.allowlist.InvalidHostNameException;
-import dev.edgeproxy.config.BackendPoolConfig.Balance;
-import dev.edgeproxy.config.BackendPoolConfig.HealthCheckConfig;
-import dev.edgeproxy.config.BackendPoolConfig.ProxyProtocolVersion;
-import dev.edgeproxy.config.BackendPoolConfig.ProxyTlv;
 import dev.edgeproxy.config.ConfigReader.M;
 import dev.edgeproxy.config.ConfigReader.Val;
 import dev.edgeproxy.yaml.YamlTree.Field;
 import dev.edgeproxy.yaml.YamlTree.Node;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Reads {@code backends} (the pools) and {@code routes} (which hosts go to which pool). */
 final class BackendsSection {
@@ -51,51 +45,13 @@ final class BackendsSection {
       if (!p.present()) {
         continue;
       }
-      List<Endpoint> tls = r.parsedList(p, "tls", null, Endpoint::parse);
-      List<Endpoint> http = r.parsedList(p, "http", null, Endpoint::parse);
-      tls = tls == null ? List.of() : tls;
-      http = http == null ? List.of() : http;
-      if (tls.isEmpty() && http.isEmpty() && problemsAt(p) == 0) {
+      BackendPoolConfig config =
+          RecordBinder.bind(
+              r, p, BackendPoolConfig.class, (pointer, value, where) -> {}, Map.of("name", name));
+      if (config.tls().isEmpty() && config.http().isEmpty() && r.problemsUnder(path) == 0) {
         r.problem(pool.line(), pool.column(), path + ": needs at least one tls or http endpoint");
       }
-      Set<ProxyTlv> tlvs = BackendPoolConfig.DEFAULT_TLVS;
-      List<Val> tlvVals = r.vals(p, "proxyProtocolTlvs");
-      if (tlvVals != null) {
-        EnumSet<ProxyTlv> set = EnumSet.noneOf(ProxyTlv.class);
-        for (Val v : tlvVals) {
-          ProxyTlv tlv = null;
-          for (ProxyTlv t : ProxyTlv.values()) {
-            if (t.configName().equalsIgnoreCase(v.text().strip())) {
-              tlv = t;
-            }
-          }
-          if (tlv == null) {
-            r.problem(v.node(), v.path(), "unknown TLV '" + v.text() + "' (use authority, unique-id)");
-          } else {
-            set.add(tlv);
-          }
-        }
-        tlvs = set;
-      }
-      M hc = r.map(p, "healthCheck", HealthCheckConfig.class);
-      HealthCheckConfig d = HealthCheckConfig.DEFAULT;
-      HealthCheckConfig health =
-          new HealthCheckConfig(
-              r.positiveDuration(hc, "interval", d.interval()),
-              r.positiveDuration(hc, "timeout", d.timeout()),
-              r.integer(hc, "unhealthyAfter", d.unhealthyAfter(), 1, 1000),
-              r.integer(hc, "healthyAfter", d.healthyAfter(), 1, 1000));
-      out.put(
-          name,
-          new BackendPoolConfig(
-              name,
-              tls,
-              http,
-              r.enumValue(p, "proxyProtocol", ProxyProtocolVersion.class, ProxyProtocolVersion.V2),
-              tlvs,
-              r.enumValue(p, "balance", Balance.class, Balance.ROUND_ROBIN),
-              r.positiveDuration(p, "connectTimeout", BackendPoolConfig.DEFAULT_CONNECT_TIMEOUT),
-              health));
+      out.put(name, config);
     }
     return out;
   }
@@ -151,16 +107,5 @@ final class BackendsSection {
       }
     }
     return out;
-  }
-
-  /** Problems already reported inside map {@code m} (to avoid piling a second one on). */
-  private int problemsAt(M m) {
-    int n = 0;
-    for (ConfigProblem p : r.problems) {
-      if (p.message().startsWith(m.path() + ".")) {
-        n++;
-      }
-    }
-    return n;
   }
 }

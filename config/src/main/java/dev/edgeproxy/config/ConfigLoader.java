@@ -32,6 +32,10 @@ import java.util.Optional;
  *
  * <p>The keys of each map are those of its record ({@link ConfigKeys}); {@link ConfigReader} reads
  * values and collects problems, one section class per part of the file reads it into its records.
+ * Limits, access log, listeners and backend pools are bound with Jackson ({@link RecordBinder}):
+ * each key's default and bounds are declared once, on its record component ({@link
+ * ConfigSchema}); the sections then check what spans values. The allow-list section and routes
+ * are still read by hand.
  *
  * <p>Every problem is collected, not only the first, and reported as {@code FILE:LINE:COLUMN: key.path:
  * message}.
@@ -115,8 +119,9 @@ public final class ConfigLoader {
       r.backendRefs.add(dflt);
     }
     AllowListConfig allowlist = new AllowListSection(r).allowlist(root);
-    LimitsConfig limits = limits(r, root);
-    AccessLogConfig accessLog = accessLog(r, root);
+    LimitsConfig limits = RecordBinder.bind(r, r.map(root, "limits", LimitsConfig.class), LimitsConfig.class);
+    AccessLogConfig accessLog =
+        RecordBinder.bind(r, r.map(root, "accessLog", AccessLogConfig.class), AccessLogConfig.class);
 
     for (Val ref : r.backendRefs) {
       if (!backends.containsKey(ref.text().strip())) {
@@ -148,30 +153,4 @@ public final class ConfigLoader {
     } catch (IOException e) {
       return "edge-proxy";
     }
-  }
-  private static LimitsConfig limits(ConfigReader r, M root) {
-    M l = r.map(root, "limits", LimitsConfig.class);
-    LimitsConfig d = LimitsConfig.DEFAULT;
-    return new LimitsConfig(
-        r.integer(l, "maxConnections", d.maxConnections(), 1, Integer.MAX_VALUE),
-        r.integer(l, "maxConnectionsPerIp", d.maxConnectionsPerIp(), 1, Integer.MAX_VALUE),
-        r.positiveDuration(l, "idleTimeout", d.idleTimeout()),
-        r.duration(l, "drainTimeout", d.drainTimeout()),
-        r.integer(
-            l,
-            "ipv6PrefixLength",
-            d.ipv6PrefixLength(),
-            LimitsConfig.MIN_IPV6_PREFIX_LENGTH,
-            128),
-        // 0 derives the budget from the direct-memory cap; explicit budgets start at 1 MiB
-        r.val(l, "memoryBudget") == null ? 0 : r.size(l, "memoryBudget", 0, 1 << 20, Integer.MAX_VALUE),
-        r.positiveDuration(l, "halfClosedTimeout", d.halfClosedTimeout()));
-  }
-
-  private static AccessLogConfig accessLog(ConfigReader r, M root) {
-    M a = r.map(root, "accessLog", AccessLogConfig.class);
-    return new AccessLogConfig(
-        r.enumValue(a, "format", AccessLogConfig.Format.class, AccessLogConfig.Format.JSON),
-        r.path(a, "path"));
-  }
-}
+  }}

@@ -2,7 +2,6 @@ package dev.edgeproxy.config;
 
 import dev.edgeproxy.yaml.YamlTree.Field;
 import dev.edgeproxy.yaml.YamlTree.Node;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,8 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiConsumer;
-import java.util.function.Function;
 
 /**
  * Reads values out of the YAML tree and collects every problem with its place: each getter
@@ -56,12 +53,28 @@ final class ConfigReader {
     this.baseDir = baseDir;
   }
 
+  /** Where relative paths start; null: the working directory. */
+  Path baseDir() {
+    return baseDir;
+  }
+
   void problem(int line, int column, String message) {
     problems.add(new ConfigProblem(file, line, column, message));
   }
 
   void problem(Node node, String path, String message) {
     problem(node.line(), node.column(), path + ": " + message);
+  }
+
+  /** Problems already reported inside the map at {@code path} (to avoid piling a second one on). */
+  int problemsUnder(String path) {
+    int n = 0;
+    for (ConfigProblem p : problems) {
+      if (p.message().startsWith(path + ".")) {
+        n++;
+      }
+    }
+    return n;
   }
 
   // ---- structure ------------------------------------------------------------------------
@@ -95,7 +108,6 @@ final class ConfigReader {
     }
     return new M(node, path, keys);
   }
-
 
   /** Where to point a "missing key" problem: the map, or failing that the document start. */
   int[] position(M m) {
@@ -214,12 +226,12 @@ final class ConfigReader {
   }
 
   Duration duration(Val v, Duration dflt) {
-    Optional<Duration> d = ConfigValues.parseDuration(v.text);
-    if (d.isEmpty()) {
-      problem(v.node, v.path, "invalid duration '" + v.text + "' (use 500ms, 10s, 5m, 1h)");
+    try {
+      return ValueReader.duration(v.text);
+    } catch (ValueReader.Refused e) {
+      problem(v.node, v.path, e.getMessage());
       return dflt;
     }
-    return d.get();
   }
 
   Duration positiveDuration(M m, String key, Duration dflt) {
@@ -238,61 +250,6 @@ final class ConfigReader {
     return d;
   }
 
-  int integer(M m, String key, int dflt, int min, int max) {
-    Val v = val(m, key);
-    if (v == null || v.text == null) {
-      return dflt;
-    }
-    long n;
-    try {
-      n = Long.parseLong(v.text.strip());
-    } catch (NumberFormatException e) {
-      problem(v.node, v.path, "expected a whole number, got '" + v.text + "'");
-      return dflt;
-    }
-    if (n < min || n > max) {
-      problem(v.node, v.path, n + " is not in " + min + ".." + max);
-      return dflt;
-    }
-    return (int) n;
-  }
-
-  int size(M m, String key, int dflt, int min, int max) {
-    Val v = val(m, key);
-    if (v == null || v.text == null) {
-      return dflt;
-    }
-    Optional<Long> n = ConfigValues.parseSize(v.text);
-    if (n.isEmpty()) {
-      problem(v.node, v.path, "invalid size '" + v.text + "' (use 16384, 16KiB, 1MiB)");
-      return dflt;
-    }
-    if (n.get() < min || n.get() > max) {
-      problem(v.node, v.path, v.text + " is not in " + min + ".." + max + " bytes");
-      return dflt;
-    }
-    return (int) (long) n.get();
-  }
-
-  <E extends Enum<E>> E enumValue(M m, String key, Class<E> type, E dflt) {
-    Val v = val(m, key);
-    if (v == null || v.text == null) {
-      return dflt;
-    }
-    String name = v.text.strip().toUpperCase(Locale.ROOT).replace('-', '_');
-    for (E e : type.getEnumConstants()) {
-      if (e.name().equals(name)) {
-        return e;
-      }
-    }
-    List<String> names = new ArrayList<>();
-    for (E e : type.getEnumConstants()) {
-      names.add(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
-    }
-    problem(v.node, v.path, "invalid value '" + v.text + "' (use " + String.join(" | ", names) + ")");
-    return dflt;
-  }
-
   Optional<Path> path(M m, String key) {
     Val v = val(m, key);
     if (v == null || v.text == null) {
@@ -302,44 +259,11 @@ final class ConfigReader {
   }
 
   Optional<Path> toPath(Val v) {
-    if (v.text.isBlank()) {
-      problem(v.node, v.path, "must not be empty");
-      return Optional.empty();
-    }
     try {
-      Path p = Path.of(v.text.strip());
-      return Optional.of(baseDir != null && !p.isAbsolute() ? baseDir.resolve(p) : p);
-    } catch (InvalidPathException e) {
-      problem(v.node, v.path, "invalid path '" + v.text + "'");
+      return Optional.of(ValueReader.path(v.text, baseDir));
+    } catch (ValueReader.Refused e) {
+      problem(v.node, v.path, e.getMessage());
       return Optional.empty();
     }
-  }
-
-  /** Items under key parsed by parser (whose IllegalArgumentException message is reported). */
-  <T> List<T> parsedList(M m, String key, List<T> dflt, Function<String, T> parser) {
-    return parsedList(m, key, dflt, parser, (item, where) -> {});
-  }
-
-  /** As above, telling {@code parsed} each item with where it was written. */
-  <T> List<T> parsedList(
-      M m, String key, List<T> dflt, Function<String, T> parser, BiConsumer<T, Val> parsed) {
-    List<Val> vals = vals(m, key);
-    if (vals == null) {
-      return dflt;
-    }
-    if (vals.isEmpty() && m.field(key).value().isList() && dflt != null) {
-      problem(m.field(key).value(), m.at(key), "needs at least one value");
-    }
-    List<T> out = new ArrayList<>();
-    for (Val v : vals) {
-      try {
-        T item = parser.apply(v.text);
-        out.add(item);
-        parsed.accept(item, v);
-      } catch (IllegalArgumentException e) {
-        problem(v.node, v.path, e.getMessage());
-      }
-    }
-    return out;
   }
 }

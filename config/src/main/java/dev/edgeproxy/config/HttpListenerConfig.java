@@ -1,5 +1,9 @@
 package dev.edgeproxy.config;
 
+import dev.edgeproxy.config.ConfigSchema.Bytes;
+import dev.edgeproxy.config.ConfigSchema.Default;
+import dev.edgeproxy.config.ConfigSchema.Positive;
+import dev.edgeproxy.config.ConfigSchema.Range;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -13,10 +17,15 @@ import java.util.Objects;
  * @param headerTimeout time allowed for a complete request head; default 10s
  */
 public record HttpListenerConfig(
-    @ConfigKey("bind") List<BindAddress> binds, HttpMode mode, int maxHeaderBytes, Duration headerTimeout) {
-  public static final List<BindAddress> DEFAULT_BINDS = List.of(new BindAddress("0.0.0.0", 80));
-  public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
-  public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    @ConfigKey("bind") @Default("0.0.0.0:80") List<BindAddress> binds,
+    @Default("forward") HttpMode mode,
+    @Default("16KiB") @Bytes @Range(min = 1024, max = 1 << 20) int maxHeaderBytes,
+    @Default("10s") @Positive Duration headerTimeout) {
+  /** A listener written as {@code http: {}}. */
+  private static final HttpListenerConfig DEFAULTS = RecordBinder.defaults(HttpListenerConfig.class);
+  public static final List<BindAddress> DEFAULT_BINDS = DEFAULTS.binds();
+  public static final int DEFAULT_MAX_HEADER_BYTES = DEFAULTS.maxHeaderBytes();
+  public static final Duration DEFAULT_HEADER_TIMEOUT = DEFAULTS.headerTimeout();
 
   public HttpListenerConfig {
     binds = List.copyOf(binds);

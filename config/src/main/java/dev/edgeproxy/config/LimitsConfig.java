@@ -1,5 +1,9 @@
 package dev.edgeproxy.config;
 
+import dev.edgeproxy.config.ConfigSchema.Bytes;
+import dev.edgeproxy.config.ConfigSchema.Default;
+import dev.edgeproxy.config.ConfigSchema.Positive;
+import dev.edgeproxy.config.ConfigSchema.Range;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -21,30 +25,25 @@ import java.util.Objects;
  *     moving for this long closes it (HAProxy's {@code timeout client-fin}); default 30s
  */
 public record LimitsConfig(
-    int maxConnections,
-    int maxConnectionsPerIp,
-    Duration idleTimeout,
-    Duration drainTimeout,
-    int ipv6PrefixLength,
-    long memoryBudget,
-    Duration halfClosedTimeout) {
+    @Default("20000") @Range(min = 1, max = Integer.MAX_VALUE) int maxConnections,
+    @Default("256") @Range(min = 1, max = Integer.MAX_VALUE) int maxConnectionsPerIp,
+    @Default("15m") @Positive Duration idleTimeout,
+    @Default("30s") Duration drainTimeout,
+    @Default("64") @Range(min = MIN_IPV6_PREFIX_LENGTH, max = 128) int ipv6PrefixLength,
+    // 0 derives the budget from the direct-memory cap; explicit budgets start at 1 MiB
+    @Default("0") @Bytes @Range(min = 1 << 20, max = Integer.MAX_VALUE) long memoryBudget,
+    @Default("30s") @Positive Duration halfClosedTimeout) {
   public static final int MIN_IPV6_PREFIX_LENGTH = 16;
-  public static final int DEFAULT_IPV6_PREFIX_LENGTH = 64;
-  public static final Duration DEFAULT_HALF_CLOSED_TIMEOUT = Duration.ofSeconds(30);
-  public static final LimitsConfig DEFAULT =
-      new LimitsConfig(20000, 256, Duration.ofMinutes(15), Duration.ofSeconds(30));
+  /** Every key at its default (as the annotations above declare). */
+  public static final LimitsConfig DEFAULT = RecordBinder.defaults(LimitsConfig.class);
+  public static final int DEFAULT_IPV6_PREFIX_LENGTH = DEFAULT.ipv6PrefixLength();
+  public static final Duration DEFAULT_HALF_CLOSED_TIMEOUT = DEFAULT.halfClosedTimeout();
 
+  /** Bounds are the loader's ({@link Range}); a record built in code is trusted as written. */
   public LimitsConfig {
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     Objects.requireNonNull(drainTimeout, "drainTimeout");
     Objects.requireNonNull(halfClosedTimeout, "halfClosedTimeout");
-    if (ipv6PrefixLength < MIN_IPV6_PREFIX_LENGTH || ipv6PrefixLength > 128) {
-      throw new IllegalArgumentException(
-          "ipv6PrefixLength must be in [" + MIN_IPV6_PREFIX_LENGTH + ", 128]: " + ipv6PrefixLength);
-    }
-    if (memoryBudget < 0) {
-      throw new IllegalArgumentException("memoryBudget must not be negative: " + memoryBudget);
-    }
   }
 
   /** The defaults for the IPv6 prefix, the memory budget (derived) and the half-closed timeout. */
@@ -55,8 +54,8 @@ public record LimitsConfig(
         maxConnectionsPerIp,
         idleTimeout,
         drainTimeout,
-        DEFAULT_IPV6_PREFIX_LENGTH,
-        0,
-        DEFAULT_HALF_CLOSED_TIMEOUT);
+        DEFAULT.ipv6PrefixLength(),
+        DEFAULT.memoryBudget(),
+        DEFAULT.halfClosedTimeout());
   }
 }

@@ -5,14 +5,14 @@ import java.util.Optional;
 
 /**
  * {@code listeners}. An omitted {@code tls} or {@code http} block means no such listener; an omitted
- * {@code admin} block means the default admin listener ({@code 127.0.0.1:9901}, loopback only), so
- * {@link #admin()} is always present when loaded by {@link ConfigLoader}. {@code health} is the
- * optional outside-facing readiness listener.
+ * {@code admin} block means the default admin listener ({@link AdminListenerConfig#defaults()}:
+ * {@code 127.0.0.1:9901}, loopback only): there is always one. {@code health} is the optional
+ * outside-facing readiness listener.
  */
 public record ListenersConfig(
     Optional<TlsListenerConfig> tls,
     Optional<HttpListenerConfig> http,
-    Optional<AdminListenerConfig> admin,
+    AdminListenerConfig admin,
     Optional<HealthListenerConfig> health) {
   public ListenersConfig {
     Objects.requireNonNull(tls, "tls");
@@ -25,7 +25,7 @@ public record ListenersConfig(
   public ListenersConfig(
       Optional<TlsListenerConfig> tls,
       Optional<HttpListenerConfig> http,
-      Optional<AdminListenerConfig> admin) {
+      AdminListenerConfig admin) {
     this(tls, http, admin, Optional.empty());
   }
 }

@@ -23,6 +23,7 @@ import dev.edgeproxy.server.sources.AllowListService;
 import dev.edgeproxy.server.transport.Transport;
 import dev.edgeproxy.sni.HttpFrontend;
 import dev.edgeproxy.sni.MemoryBudget;
+import dev.edgeproxy.sni.Reason;
 import dev.edgeproxy.sni.TlsFrontend;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -149,11 +150,7 @@ public final class EdgeProxyServer implements AutoCloseable {
       HttpListenerConfig http = config.listeners().http().get();
       listeners.bind("http", http.binds(), dataPaths.http(config, http), HttpFrontend::applyChildOptions);
     }
-    if (config.listeners().admin().isPresent()) {
-      admin =
-          AdminServer.start(
-              config.listeners().admin().get(), acceptors, workers, transport, adminContext());
-    }
+    admin = AdminServer.start(config.listeners().admin(), acceptors, workers, transport, adminContext());
     if (config.listeners().health().isPresent()) {
       health =
           HealthServer.start(
@@ -296,7 +293,7 @@ public final class EdgeProxyServer implements AutoCloseable {
     long left = events.activeConnections();
     if (left > 0) {
       log.warn("drain timeout reached: closing {} open connections", left);
-      events.forwardedConnections().forEach(c -> c.handle().close("drain"));
+      events.forwardedConnections().forEach(c -> c.handle().close(Reason.DRAIN));
     }
     close();
   }

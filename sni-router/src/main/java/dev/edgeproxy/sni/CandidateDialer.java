@@ -9,6 +9,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import java.util.List;
@@ -19,6 +22,7 @@ import java.util.function.Consumer;
  * event loop and with its transport, then writes the PROXY header (unflushed: the first bytes for
  * the backend go in the same flush) and hands the channel back. The TLS path ({@link
  * UpstreamConnector}) then installs the raw relay; the HTTP frontend keeps decoding requests.
+ * Stateless: one instance serves every listener.
  */
 final class CandidateDialer implements Dialer {
   static final CandidateDialer INSTANCE = new CandidateDialer();
@@ -46,9 +50,24 @@ final class CandidateDialer implements Dialer {
       Consumer<Channel> connected,
       Runnable failed) {
     Attempt attempt =
-        new Attempt(inbound, tracker, decision, connected, failed, Forwarder.channelFactoryFor(inbound));
+        new Attempt(inbound, tracker, decision, connected, failed, channelFactoryFor(inbound));
     attempt.next();
     return attempt::cancel;
+  }
+
+  /**
+   * The backend channel type for a client channel: the same transport, so that it can register with
+   * the client's event loop.
+   */
+  static ChannelFactory<? extends Channel> channelFactoryFor(Channel inbound) {
+    if (inbound instanceof EpollSocketChannel) {
+      return EpollSocketChannel::new;
+    }
+    if (inbound instanceof NioSocketChannel) {
+      return NioSocketChannel::new;
+    }
+    // e.g. IoUringSocketChannel: its public no-arg constructor makes a client channel.
+    return new ReflectiveChannelFactory<>(inbound.getClass());
   }
 
   private static final class Attempt {
@@ -136,7 +155,7 @@ final class CandidateDialer implements Dialer {
               connected.accept(outbound);
             } else {
               outbound.close();
-              tracker.closeReason("proxy_header");
+              tracker.closeReason(Reason.PROXY_HEADER);
               failed.run();
             }
           });

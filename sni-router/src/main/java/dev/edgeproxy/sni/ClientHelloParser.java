@@ -37,22 +37,18 @@ public final class ClientHelloParser {
    *
    * @param status what happened
    * @param hello the parsed hello when COMPLETE, else null
-   * @param error {@link #NOT_TLS}, {@link #MALFORMED} or {@link #TOO_LARGE} when ERROR, else null
+   * @param error {@link Reason#NOT_TLS} (the first byte is not a TLS handshake record), {@link
+   *     Reason#MALFORMED} (a record or field is not what a ClientHello allows) or {@link
+   *     Reason#TOO_LARGE} (more than {@code maxClientHelloBytes}, record headers included) when
+   *     ERROR, else null
    */
-  public record Result(Status status, ClientHelloInfo hello, String error) {
+  public record Result(Status status, ClientHelloInfo hello, Reason error) {
     static final Result NEED_MORE = new Result(Status.NEED_MORE, null, null);
 
-    static Result error(String reason) {
+    static Result error(Reason reason) {
       return new Result(Status.ERROR, null, reason);
     }
   }
-
-  /** The first byte is not a TLS handshake record. */
-  public static final String NOT_TLS = "not_tls";
-  /** A record or field is not what a ClientHello allows. */
-  public static final String MALFORMED = "malformed";
-  /** The hello needs more than {@code maxClientHelloBytes}, record headers included. */
-  public static final String TOO_LARGE = "too_large";
 
   static final int CONTENT_TYPE_HANDSHAKE = 22;
   static final int HANDSHAKE_TYPE_CLIENT_HELLO = 1;
@@ -108,7 +104,7 @@ public final class ClientHelloParser {
     }
     // Reject non-TLS as soon as its first byte is in, so plain HTTP never waits for a timeout.
     if (offset == 0 && in.getUnsignedByte(base) != CONTENT_TYPE_HANDSHAKE) {
-      return finish(Result.error(NOT_TLS));
+      return finish(Result.error(Reason.NOT_TLS));
     }
     while (true) {
       if (available - offset < RECORD_HEADER_LENGTH) {
@@ -117,17 +113,17 @@ public final class ClientHelloParser {
       }
       final int header = base + offset;
       if (in.getUnsignedByte(header) != CONTENT_TYPE_HANDSHAKE || in.getUnsignedByte(header + 1) != 3) {
-        return finish(Result.error(MALFORMED));
+        return finish(Result.error(Reason.MALFORMED));
       }
       final int fragmentLength = in.getUnsignedShort(header + 3);
       // Zero-length handshake fragments are forbidden (RFC 8446 5.1); skipping them would let a
       // client make us buffer without bound, so they fail like Netty's SslClientHelloHandler does.
       if (fragmentLength == 0 || fragmentLength > MAX_RECORD_LENGTH) {
-        return finish(Result.error(MALFORMED));
+        return finish(Result.error(Reason.MALFORMED));
       }
       final int recordEnd = offset + RECORD_HEADER_LENGTH + fragmentLength;
       if (recordEnd > maxClientHelloBytes) {
-        return finish(Result.error(TOO_LARGE));
+        return finish(Result.error(Reason.TOO_LARGE));
       }
       if (recordEnd > available) {
         needed = recordEnd;
@@ -154,22 +150,22 @@ public final class ClientHelloParser {
         return null;
       }
       if ((handshakeHeader[0] & 0xff) != HANDSHAKE_TYPE_CLIENT_HELLO) {
-        return finish(Result.error(MALFORMED));
+        return finish(Result.error(Reason.MALFORMED));
       }
       helloLength =
           (handshakeHeader[1] & 0xff) << 16 | (handshakeHeader[2] & 0xff) << 8 | handshakeHeader[3] & 0xff;
       if (helloLength < MIN_HELLO_BODY) {
-        return finish(Result.error(MALFORMED));
+        return finish(Result.error(Reason.MALFORMED));
       }
       if (end - p >= helloLength) {
         // The common case: the whole hello is in this record, parse it where it lies.
         if (end - p > helloLength) {
-          return finish(Result.error(MALFORMED)); // nothing may follow the hello in its record
+          return finish(Result.error(Reason.MALFORMED)); // nothing may follow the hello in its record
         }
         return finish(complete(in, p, helloLength, recordEnd));
       }
       if (exceedsCap(recordEnd, helloLength - (end - p))) {
-        return finish(Result.error(TOO_LARGE));
+        return finish(Result.error(Reason.TOO_LARGE));
       }
       body = new byte[helloLength];
     }
@@ -178,12 +174,12 @@ public final class ClientHelloParser {
     bodyFilled += n;
     p += n;
     if (p != end) {
-      return finish(Result.error(MALFORMED));
+      return finish(Result.error(Reason.MALFORMED));
     }
     if (bodyFilled == helloLength) {
       return finish(complete(Unpooled.wrappedBuffer(body), 0, helloLength, recordEnd));
     }
-    return exceedsCap(recordEnd, helloLength - bodyFilled) ? finish(Result.error(TOO_LARGE)) : null;
+    return exceedsCap(recordEnd, helloLength - bodyFilled) ? finish(Result.error(Reason.TOO_LARGE)) : null;
   }
 
   /** Whether the hello cannot fit the cap: its missing bytes need at least one header per record. */
@@ -200,7 +196,7 @@ public final class ClientHelloParser {
 
   private Result complete(ByteBuf in, int start, int length, int consumed) {
     ClientHelloInfo info = parseHello(in, start, length, consumed, records);
-    return info == null ? Result.error(MALFORMED) : new Result(Status.COMPLETE, info, null);
+    return info == null ? Result.error(Reason.MALFORMED) : new Result(Status.COMPLETE, info, null);
   }
 
   /**

@@ -14,7 +14,6 @@ import java.net.InetAddress;
  * slot back when the channel closes, and the handler removes itself.
  */
 final class ClientLimitHandler extends ChannelInboundHandlerAdapter {
-  static final String REASON_LIMIT = "limit";
 
   private final ClientLimit limit;
   private final ConnectionTracker tracker;
@@ -64,7 +63,7 @@ final class ClientLimitHandler extends ChannelInboundHandlerAdapter {
       ctx.pipeline().remove(this);
     } else {
       refused = true;
-      tracker.refuse(REASON_LIMIT, null);
+      tracker.refuse(Reason.LIMIT, null);
       ctx.close();
     }
   }

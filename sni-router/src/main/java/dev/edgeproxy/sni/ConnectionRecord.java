@@ -5,9 +5,8 @@ package dev.edgeproxy.sni;
  *
  * @param connection who it was
  * @param host the host asked for (normalised when valid, raw otherwise), or null when none
- * @param decision forwarded, refused, would_refuse or error
- * @param reason why it was refused or failed (not_allowed, denied, no_sni, invalid_host, not_tls,
- *     too_large, timeout, limit, no_backend, ...), or null when forwarded normally
+ * @param decision forwarded, refused, would_refuse, error or redirected
+ * @param reason why it was refused, failed or cut, or null when forwarded and closed normally
  * @param pool the backend pool, or null
  * @param endpoint the endpoint that served it, or null
  * @param bytesIn bytes received from the client (including the peeked hello)
@@ -17,8 +16,8 @@ package dev.edgeproxy.sni;
 public record ConnectionRecord(
     ConnectionInfo connection,
     String host,
-    String decision,
-    String reason,
+    Decision decision,
+    Reason reason,
     String pool,
     String endpoint,
     long bytesIn,

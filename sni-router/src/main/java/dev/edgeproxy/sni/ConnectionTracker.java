@@ -1,7 +1,6 @@
 package dev.edgeproxy.sni;
 
 import io.netty.channel.Channel;
-import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Objects;
@@ -15,22 +14,11 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>Listeners create one per accepted channel with {@link #accept}, then call {@link #open()} (or
  * {@link #open(InetSocketAddress, InetSocketAddress)} once an incoming PROXY header told the real
  * addresses). Refusing listeners tag the outcome with {@link #refuse} or {@link #fail} and close the
- * channel; forwarding goes through {@link Forwarder}, which tags it itself.
+ * channel; the forwarding handlers tag forwarded connections themselves.
  *
  * <p>Every method must be called on the channel's event loop; nothing here is synchronized.
  */
 public final class ConnectionTracker {
-  /** Where a listener finds the tracker of a channel. */
-  public static final AttributeKey<ConnectionTracker> KEY =
-      AttributeKey.valueOf(ConnectionTracker.class, "tracker");
-
-  static final String FORWARDED = "forwarded";
-  static final String WOULD_REFUSE = "would_refuse";
-  static final String REFUSED = "refused";
-  static final String ERROR = "error";
-  /** HTTP listener: only answered here (308 to https); any later outcome replaces it. */
-  static final String REDIRECTED = "redirected";
-
   private final Channel channel;
   private final RouterEvents events;
   private final long startNanos;
@@ -38,8 +26,8 @@ public final class ConnectionTracker {
   private boolean opened;
   private boolean reported;
   private String host;
-  private String decision;
-  private String reason;
+  private Decision decision;
+  private Reason reason;
   private String pool;
   private String endpoint;
   private long bytesIn;
@@ -65,7 +53,6 @@ public final class ConnectionTracker {
     ConnectionInfo info =
         new ConnectionInfo(id, listener, inet(channel.remoteAddress()), inet(channel.localAddress()));
     ConnectionTracker tracker = new ConnectionTracker(channel, info, events);
-    channel.attr(KEY).set(tracker);
     channel.closeFuture().addListener(f -> tracker.reportLater());
     return tracker;
   }
@@ -97,21 +84,65 @@ public final class ConnectionTracker {
   }
 
   /** The connection is refused: nothing was forwarded. First outcome wins. */
-  public void refuse(String reason, String host) {
-    if (decision == null || REDIRECTED.equals(decision)) {
-      decision = REFUSED;
-      this.reason = Objects.requireNonNull(reason, "reason");
+  public void refuse(Reason reason, String host) {
+    if (tag(Decision.REFUSED, Objects.requireNonNull(reason, "reason"))) {
       this.host = host;
     }
   }
 
   /** The connection failed (e.g. no_backend). Overrides a forwarding that never connected. */
-  public void fail(String reason) {
-    if (decision == null
-        || (endpoint == null && !REFUSED.equals(decision) && !ERROR.equals(decision))) {
-      decision = ERROR;
-      this.reason = Objects.requireNonNull(reason, "reason");
+  public void fail(Reason reason) {
+    tag(Decision.ERROR, Objects.requireNonNull(reason, "reason"));
+  }
+
+  /**
+   * As {@link #refuse(Reason, String)}, for the HTTP frontend's string constants only.
+   *
+   * @deprecated remove once the HTTP frontend passes {@link Reason}s
+   */
+  @Deprecated(forRemoval = true)
+  void refuse(String reason, String host) {
+    refuse(reasonNamed(reason), host);
+  }
+
+  /**
+   * As {@link #fail(Reason)}, for the HTTP frontend's string constants only.
+   *
+   * @deprecated remove once the HTTP frontend passes {@link Reason}s
+   */
+  @Deprecated(forRemoval = true)
+  void fail(String reason) {
+    fail(reasonNamed(reason));
+  }
+
+  /**
+   * As {@link #closeReason(Reason)}, for the HTTP frontend's string constants only.
+   *
+   * @deprecated remove once the HTTP frontend passes {@link Reason}s
+   */
+  @Deprecated(forRemoval = true)
+  void closeReason(String reason) {
+    closeReason(reasonNamed(reason));
+  }
+
+  /** The reason spelled {@code wireName}: only for the deprecated String overloads. */
+  static Reason reasonNamed(String wireName) {
+    for (Reason r : Reason.values()) {
+      if (r.wireName().equals(wireName)) {
+        return r;
+      }
     }
+    throw new IllegalArgumentException("no reason named " + wireName);
+  }
+
+  /** Sets the outcome if {@link Decision#yieldsTo} lets it replace the one so far. */
+  private boolean tag(Decision next, Reason why) {
+    if (decision != null && !decision.yieldsTo(next, endpoint != null)) {
+      return false;
+    }
+    decision = next;
+    reason = why;
+    return true;
   }
 
   /** Bytes received from the client. */
@@ -132,23 +163,16 @@ public final class ConnectionTracker {
   }
 
   void forwarding(RouteDecision.Forward forward) {
-    if (decision == null || REDIRECTED.equals(decision)) {
+    Reason wouldRefuse = forward.wouldRefuseReason();
+    if (tag(wouldRefuse != null ? Decision.WOULD_REFUSE : Decision.FORWARDED, wouldRefuse)) {
       host = forward.host() != null ? forward.host() : host;
       pool = forward.pool();
-      if (forward.wouldRefuseReason() != null) {
-        decision = WOULD_REFUSE;
-        reason = forward.wouldRefuseReason();
-      } else {
-        decision = FORWARDED;
-      }
     }
   }
 
   /** HTTP listener: a request was answered with a redirect. */
   void redirected(String host) {
-    if (decision == null) {
-      decision = REDIRECTED;
-    }
+    tag(Decision.REDIRECTED, null);
     lastHost(host);
   }
 
@@ -167,8 +191,8 @@ public final class ConnectionTracker {
    * Why a forwarded or redirected connection was cut (idle_timeout, revoked, drain,
    * pipeline_limit); the first reason wins.
    */
-  void closeReason(String reason) {
-    if ((FORWARDED.equals(decision) || REDIRECTED.equals(decision)) && this.reason == null) {
+  void closeReason(Reason reason) {
+    if (decision != null && decision.takesCloseReason() && this.reason == null) {
       this.reason = reason;
     }
   }
@@ -177,11 +201,11 @@ public final class ConnectionTracker {
     return events;
   }
 
-  String decision() {
+  Decision decision() {
     return decision;
   }
 
-  String reason() {
+  Reason reason() {
     return reason;
   }
 
@@ -203,8 +227,9 @@ public final class ConnectionTracker {
     }
     reported = true;
     open();
-    String finalDecision = decision != null ? decision : ERROR;
-    String finalReason = decision != null ? reason : (reason != null ? reason : "client_closed");
+    // Closed before any outcome: the client went away.
+    Decision finalDecision = decision != null ? decision : Decision.ERROR;
+    Reason finalReason = decision != null ? reason : Reason.CLIENT_CLOSED;
     events.connectionClosed(
         new ConnectionRecord(
             info, host, finalDecision, finalReason, pool, endpoint, bytesIn, bytesOut,

@@ -7,28 +7,28 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * On the backend channel of an HTTP listener's connection, behind the client codec: hands each
- * response message to the client side's {@link HttpFrontendHandler}, which owns the exchange state.
+ * response message to the connection's {@link HttpBackendSide}, which frames the exchange.
  */
 final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
-  private final HttpFrontendHandler frontend;
+  private final HttpBackendSide side;
 
-  HttpBackendHandler(HttpFrontendHandler frontend) {
-    this.frontend = frontend;
+  HttpBackendHandler(HttpBackendSide side) {
+    this.side = side;
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    frontend.backendRead(msg); // ownership passes to the frontend
+    side.read(msg); // ownership passes on
   }
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    frontend.backendReadComplete();
+    side.readComplete();
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    frontend.backendWritabilityChanged();
+    side.writabilityChanged();
     ctx.fireChannelWritabilityChanged();
   }
 
@@ -44,11 +44,11 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    frontend.backendInactive(ctx.channel());
+    side.inactive(ctx.channel());
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    frontend.backendBroken();
+    side.broken();
   }
 }

@@ -24,13 +24,16 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p>Client pipeline: {@link PipelineNames#CLIENT_LIMIT} (removed once admitted), {@value #BYTES}
- * (raw byte counts), {@value #DECODER}, {@value #ENCODER}, {@link PipelineNames#IDLE}, {@value
- * #FRONTEND}. Backend pipeline: {@value #BACKEND_CODEC}, {@value #BACKEND_HANDLER}. After a {@code
- * 101} both become {@link PipelineNames#RELAY}.
+ * (raw byte counts), {@value #BUDGET}, {@value #DECODER}, {@value #ENCODER}, {@link
+ * PipelineNames#IDLE}, {@value #FRONTEND}. Backend pipeline: {@value #BACKEND_BUDGET}, {@value
+ * #BACKEND_CODEC}, {@value #BACKEND_HANDLER}. After a {@code 101} both become {@link
+ * PipelineNames#RELAY}.
  */
 public final class HttpFrontend {
   /** Counts the client's raw bytes for the access log. */
   public static final String BYTES = "httpBytes";
+  /** Counts what the client has not taken yet in the data path's {@link MemoryBudget}. */
+  public static final String BUDGET = "httpBudget";
   /** Netty's request decoder, bounded by {@link HttpFrontendSettings#maxHeaderBytes()}. */
   public static final String DECODER = "httpDecoder";
   /** Encodes responses (ours and the backend's) to the client. */
@@ -39,6 +42,8 @@ public final class HttpFrontend {
   public static final String FRONTEND = "httpFrontend";
   /** Netty's client codec on the backend channel. */
   public static final String BACKEND_CODEC = "httpBackendCodec";
+  /** Counts what the backend has not taken yet in the data path's {@link MemoryBudget}. */
+  public static final String BACKEND_BUDGET = "httpBackendBudget";
   /** Hands backend responses to the frontend. */
   public static final String BACKEND_HANDLER = "httpBackend";
 
@@ -95,15 +100,17 @@ public final class HttpFrontend {
             .setStrictLineParsing(true);
     HttpByteCounter counter = new HttpByteCounter(tracker);
     HttpFrontendEncoder encoder = new HttpFrontendEncoder();
+    HttpFrontendHandler frontend = new HttpFrontendHandler(settings, resolver, tracker, dialer, counter, encoder, ch);
     ChannelPipeline p = ch.pipeline();
     p.addLast(BYTES, counter);
+    p.addLast(BUDGET, frontend.memory().writeCounter());
     p.addLast(DECODER, new HttpRequestDecoder(decoderConfig));
     p.addLast(ENCODER, encoder);
     p.addLast(
         PipelineNames.IDLE,
         // observeOutput: a response still being written out (a slow download) is not idle
         new IdleStateHandler(true, 0, 0, settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
-    p.addLast(FRONTEND, new HttpFrontendHandler(settings, resolver, tracker, dialer, counter, encoder));
+    p.addLast(FRONTEND, frontend);
   }
 
   private HttpFrontend() {}

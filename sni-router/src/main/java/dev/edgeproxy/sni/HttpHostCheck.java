@@ -21,8 +21,8 @@ import java.util.Locale;
  * outside ASCII).
  */
 final class HttpHostCheck {
-  static final String NO_HOST = "no_host";
-  static final String BAD_REQUEST = "bad_request";
+  static final String NO_HOST = HttpReasons.NO_HOST;
+  static final String BAD_REQUEST = HttpReasons.BAD_REQUEST;
   static final String ACME_PREFIX = "/.well-known/acme-challenge/";
   private static final int MAX_PORT_DIGITS = 5;
 

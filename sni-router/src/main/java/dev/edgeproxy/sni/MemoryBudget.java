@@ -19,13 +19,13 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <ul>
  *   <li>from {@link #SHED_PERCENT}% of the budget the connections stalled longest (incomplete
- *       hellos, relays whose peer stopped reading) are closed with reason {@value #REASON_SHED}
+ *       hellos, relays whose peer stopped reading) are closed with reason {@code memory_shed}
  *       until the use is back under {@link #SHED_TARGET_PERCENT}%: those who hold memory without
  *       moving it make room for new clients;
  *   <li>from {@link #REFUSE_PERCENT}%, when shedding cannot keep up, new connections are refused
- *       ({@link #admitting()} is false: the listener gate refuses with reason {@value
- *       #REASON_REFUSED});
- *   <li>a hello that would take the use over 100% is refused ({@value #REASON_REFUSED}). Relayed
+ *       ({@link #admitting()} is false: the listener gate refuses with reason {@code
+ *       memory_budget});
+ *   <li>a hello that would take the use over 100% is refused ({@code memory_budget}). Relayed
  *       bytes have already been read and are always accepted: the headroom between the budget and
  *       the direct-memory cap takes them while the shedding catches up.
  * </ul>
@@ -37,8 +37,6 @@ public final class MemoryBudget {
   public static final AttributeKey<MemoryBudget> KEY =
       AttributeKey.valueOf(MemoryBudget.class, "budget");
 
-  public static final String REASON_REFUSED = "memory_budget";
-  public static final String REASON_SHED = "memory_shed";
   public static final int SHED_PERCENT = 75;
   public static final int SHED_TARGET_PERCENT = 65;
   public static final int REFUSE_PERCENT = 90;

@@ -21,8 +21,6 @@ import java.util.function.Predicate;
  * untrusted_proxy}).
  */
 final class ProxyInfoHandler extends ChannelInboundHandlerAdapter {
-  static final String REASON_BAD_PROXY_HEADER = "bad_proxy_header";
-  static final String REASON_UNTRUSTED_PROXY = "untrusted_proxy";
   /** Fired once the connection's client address is the reported one (or the socket's, for LOCAL). */
   static final Object CLIENT_KNOWN = new Object();
 
@@ -41,7 +39,7 @@ final class ProxyInfoHandler extends ChannelInboundHandlerAdapter {
    */
   static boolean install(Channel ch, ConnectionTracker tracker, Predicate<InetAddress> trusted) {
     if (!trusted.test(tracker.info().client().getAddress())) {
-      tracker.refuse(REASON_UNTRUSTED_PROXY, null);
+      tracker.refuse(Reason.UNTRUSTED_PROXY, null);
       ch.close();
       return false;
     }
@@ -79,7 +77,7 @@ final class ProxyInfoHandler extends ChannelInboundHandlerAdapter {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof DecoderException) {
       // HAProxyMessageDecoder has already closed the channel; this tags why.
-      tracker.refuse(REASON_BAD_PROXY_HEADER, null);
+      tracker.refuse(Reason.BAD_PROXY_HEADER, null);
       ctx.close();
       return;
     }

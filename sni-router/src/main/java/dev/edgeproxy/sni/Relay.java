@@ -4,9 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DuplexChannel;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The state both {@link RelayHandler}s of one forwarded connection share: which side stopped
@@ -17,12 +17,6 @@ import java.util.concurrent.TimeUnit;
  * from another thread.
  */
 final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
-  static final String REASON_IDLE = "idle_timeout";
-  static final String REASON_HALF_CLOSED = "half_closed_timeout";
-
-  /** How long a half-closed side may keep sending before it is closed anyway. */
-  static final long LINGER_MILLIS = 2000;
-
   private final Channel inbound;
   private final Channel outbound;
   private final ConnectionTracker tracker;
@@ -41,8 +35,46 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
     this.outbound = outbound;
     this.tracker = tracker;
     this.budget = MemoryBudget.of(inbound);
-    this.timer = new RelayTimer(this);
+    this.timer = new RelayTimer(this, inbound, outbound);
     inbound.closeFuture().addListener(f -> budget.unstalled(this));
+  }
+
+  /**
+   * Puts the relay in place of the handler that made the backend connection: the backend's side
+   * last in its pipeline, the client's side instead of {@code connector}. Writes {@code first}
+   * (the client's bytes read so far; may be null) to the backend and flushes it, in the same flush
+   * as whatever the dialer wrote before it (the PROXY header).
+   */
+  void install(ChannelHandlerContext connector, ByteBuf first) {
+    outbound.pipeline().addLast(PipelineNames.RELAY, backendSide());
+    if (first != null) {
+      write(outbound, first);
+    }
+    outbound.flush();
+    connector.pipeline().replace(connector.handler(), PipelineNames.RELAY, clientSide());
+  }
+
+  /** The handler for the client channel's pipeline (what it reads counts as bytesIn). */
+  RelayHandler clientSide() {
+    return new RelayHandler(this, true);
+  }
+
+  /** The handler for the backend channel's pipeline (what it reads counts as bytesOut). */
+  RelayHandler backendSide() {
+    return new RelayHandler(this, false);
+  }
+
+  /**
+   * Once both handlers are in place: reads start on each side as far as the other can take bytes;
+   * a client FIN that arrived before is passed on now.
+   */
+  void startReading(boolean clientInputShutdown) {
+    if (clientInputShutdown) {
+      inputShutdown(inbound);
+    } else {
+      inbound.config().setAutoRead(outbound.isWritable());
+    }
+    outbound.config().setAutoRead(inbound.isWritable());
   }
 
   /**
@@ -112,18 +144,10 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
         .execute(
             () -> {
               long held = queued;
-              tracker.closeReason(MemoryBudget.REASON_SHED);
+              tracker.closeReason(Reason.MEMORY_SHED);
               closeBoth(); // fails the queued writes, which gives their bytes back
               from.shedDone(held);
             });
-  }
-
-  Channel inbound() {
-    return inbound;
-  }
-
-  Channel outbound() {
-    return outbound;
   }
 
   ConnectionTracker tracker() {
@@ -140,11 +164,11 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
     Channel peer = peerOf(source);
     if (!peer.isActive()) {
       // Nothing can be relayed either way any more.
-      lingeringClose(source);
+      LingeringClose.close(source);
       return;
     }
     if (!(peer instanceof DuplexChannel duplex)) {
-      closeOnFlush(peer);
+      LingeringClose.closeOnFlush(peer);
       return;
     }
     // shutdownOutput fails writes still queued, so it waits for them: writes complete in order.
@@ -178,27 +202,27 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
   /** One side is gone: let the other receive what is already queued for it, then close it. */
   void inactive(Channel channel) {
     timer.halfClosed(); // what is left is flushing to the other side: bounded like a half-close
-    lingeringClose(peerOf(channel));
+    LingeringClose.close(peerOf(channel));
   }
 
   /** No bytes either way for the idle timeout (or the half-closed timeout after a FIN). */
   void idle() {
-    idle(REASON_IDLE);
+    idle(Reason.IDLE_TIMEOUT);
   }
 
-  void idle(String reason) {
+  void idle(Reason reason) {
     tracker.closeReason(reason);
     closeBoth();
   }
 
   void failed() {
-    tracker.closeReason("io_error");
+    tracker.closeReason(Reason.IO_ERROR);
     closeBoth();
   }
 
   /** Safe from any thread: hops to the connection's event loop. */
   @Override
-  public void close(String reason) {
+  public void close(Reason reason) {
     if (inbound.eventLoop().inEventLoop()) {
       tracker.closeReason(reason);
       closeBoth();
@@ -207,58 +231,16 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
     }
   }
 
+  /** @deprecated {@link ConnectionHandle#close(String)} goes once the HTTP frontend is converted */
+  @Deprecated(forRemoval = true)
+  @Override
+  public void close(String reason) {
+    close(ConnectionTracker.reasonNamed(reason));
+  }
+
   void closeBoth() {
     timer.stop();
     inbound.close();
     outbound.close();
-  }
-
-  /**
-   * Closes {@code channel} without losing what was sent to it. Closing a socket whose receive
-   * queue still holds bytes (a TLS close_notify, a pipelined request) makes the kernel answer with
-   * a reset, and a reset makes the client's kernel discard response bytes its application has not
-   * read yet. So, as nginx's lingering close does: flush, send our FIN, read and drop whatever the
-   * peer still sends until it closes its side or {@link #LINGER_MILLIS} pass, then close.
-   */
-  private static void lingeringClose(Channel channel) {
-    if (!(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
-      closeOnFlush(channel);
-      return;
-    }
-    channel
-        .writeAndFlush(Unpooled.EMPTY_BUFFER)
-        .addListener(
-            (ChannelFutureListener)
-                flushed -> {
-                  if (!flushed.isSuccess() || duplex.isInputShutdown()) {
-                    channel.close(); // after the peer's FIN nothing more can arrive
-                    return;
-                  }
-                  duplex
-                      .shutdownOutput()
-                      .addListener(
-                          (ChannelFutureListener)
-                              shut -> {
-                                if (!shut.isSuccess()) {
-                                  channel.close();
-                                  return;
-                                }
-                                channel.config().setAutoRead(true); // RelayHandler drops reads now
-                                channel
-                                    .eventLoop()
-                                    .schedule(
-                                        () -> channel.close(),
-                                        LINGER_MILLIS,
-                                        TimeUnit.MILLISECONDS);
-                              });
-                });
-  }
-
-  private static void closeOnFlush(Channel channel) {
-    if (channel.isActive()) {
-      channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-    } else {
-      channel.close();
-    }
   }
 }

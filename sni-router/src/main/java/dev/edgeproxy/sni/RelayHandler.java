@@ -22,10 +22,6 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     this.fromClient = fromClient;
   }
 
-  Channel peer(Channel channel) {
-    return relay.peerOf(channel);
-  }
-
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     Channel peer = relay.peerOf(ctx.channel());

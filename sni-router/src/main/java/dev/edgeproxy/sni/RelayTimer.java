@@ -2,6 +2,7 @@ package dev.edgeproxy.sni;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.nio.AbstractNioChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -17,11 +18,21 @@ import java.util.concurrent.TimeUnit;
  * the bytes pending), as Netty's IdleStateHandler does with {@code observeOutput}. A connection is
  * so closed between one and 1 + 1/{@value #CHECKS_PER_TIMEOUT} timeouts after its last byte moved.
  * Runs on the relay's event loop only.
+ *
+ * <p>Before sampling, a channel with bytes queued is made to try its write ({@link #nudge}): NIO
+ * retries a write only when the kernel reports the socket writable, which Linux does once a third
+ * of the send buffer is free; with a send buffer autotuned to megabytes and a peer reading at a
+ * few hundred KiB/s that takes longer than a short timeout, and a transfer still moving was cut
+ * (a partial download, a lost upload, seen end to end). The bytes the kernel already holds stay
+ * invisible: once everything is written into the socket, the peer's reading of the last socket
+ * buffer's worth is not seen as movement.
  */
 final class RelayTimer {
   static final int CHECKS_PER_TIMEOUT = 4;
 
   private final Relay relay;
+  private final Channel inbound;
+  private final Channel outbound;
   private long idleNanos;
   private long halfClosedNanos;
   private boolean halfClosed;
@@ -30,16 +41,18 @@ final class RelayTimer {
   private final long[] inboundOutput = new long[3];
   private final long[] outboundOutput = new long[3];
 
-  RelayTimer(Relay relay) {
+  RelayTimer(Relay relay, Channel inbound, Channel outbound) {
     this.relay = relay;
+    this.inbound = inbound;
+    this.outbound = outbound;
   }
 
   void start(Duration idleTimeout, Duration halfClosedTimeout) {
     idleNanos = idleTimeout.toNanos();
     halfClosedNanos = halfClosedTimeout.toNanos();
     lastActivity = now();
-    outputMoved(relay.inbound(), inboundOutput);
-    outputMoved(relay.outbound(), outboundOutput);
+    outputMoved(inbound, inboundOutput);
+    outputMoved(outbound, outboundOutput);
     schedule();
   }
 
@@ -69,7 +82,7 @@ final class RelayTimer {
 
   /** The event loop's clock (the embedded one in tests). */
   private long now() {
-    return relay.inbound().eventLoop().ticker().nanoTime();
+    return inbound.eventLoop().ticker().nanoTime();
   }
 
   private long timeoutNanos() {
@@ -81,26 +94,43 @@ final class RelayTimer {
       return; // not started, or stopped
     }
     long interval = Math.max(TimeUnit.MILLISECONDS.toNanos(1), timeoutNanos() / CHECKS_PER_TIMEOUT);
-    check = relay.inbound().eventLoop().schedule(this::check, interval, TimeUnit.NANOSECONDS);
+    check = inbound.eventLoop().schedule(this::check, interval, TimeUnit.NANOSECONDS);
   }
 
   private void check() {
     check = null;
-    if (!relay.inbound().isOpen() && !relay.outbound().isOpen()) {
+    if (!inbound.isOpen() && !outbound.isOpen()) {
       return;
     }
     long now = now();
+    nudge(inbound);
+    nudge(outbound);
     // Both are sampled every time, so that each keeps its reference point up to date.
-    boolean inboundMoved = outputMoved(relay.inbound(), inboundOutput);
-    boolean outboundMoved = outputMoved(relay.outbound(), outboundOutput);
+    boolean inboundMoved = outputMoved(inbound, inboundOutput);
+    boolean outboundMoved = outputMoved(outbound, outboundOutput);
     if (inboundMoved || outboundMoved) {
       lastActivity = now;
     }
     if (now - lastActivity >= timeoutNanos()) {
-      relay.idle(halfClosed ? Relay.REASON_HALF_CLOSED : Relay.REASON_IDLE);
+      relay.idle(halfClosed ? Reason.HALF_CLOSED_TIMEOUT : Reason.IDLE_TIMEOUT);
       return;
     }
     schedule();
+  }
+
+  /**
+   * Lets a NIO channel with queued bytes write what its socket takes now, instead of waiting for
+   * the kernel's writability threshold. The native transports have no such call: there the
+   * threshold decides (see the class comment).
+   */
+  private static void nudge(Channel channel) {
+    ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+    if (buffer != null
+        && buffer.totalPendingWriteBytes() > 0
+        && channel.isActive()
+        && channel.unsafe() instanceof AbstractNioChannel.NioUnsafe nio) {
+      nio.forceFlush();
+    }
   }
 
   /** Whether {@code channel}'s queued output moved since the last sample in {@code last}. */

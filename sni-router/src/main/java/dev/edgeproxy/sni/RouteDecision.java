@@ -25,7 +25,7 @@ public sealed interface RouteDecision permits RouteDecision.Forward, RouteDecisi
       Duration connectTimeout,
       ProxyHeaderSpec proxyHeader,
       String host,
-      String wouldRefuseReason)
+      Reason wouldRefuseReason)
       implements RouteDecision {
     public Forward {
       Objects.requireNonNull(pool, "pool");
@@ -38,15 +38,24 @@ public sealed interface RouteDecision permits RouteDecision.Forward, RouteDecisi
   /**
    * Refuse the connection: nothing is sent to any backend.
    *
-   * @param reason a short tag for logs and metrics: not_allowed, denied, no_sni, invalid_host,
-   *     no_backend, ... (never a host name)
+   * @param why for logs and metrics: not_allowed, denied, no_sni, invalid_host, no_backend, ...
    * @param host the normalised host if there was a valid one, for the access log
    * @param alert whether to send a fatal TLS {@code unrecognized_name} alert (refusals by name) or
    *     simply close
    */
-  record Refuse(String reason, String host, boolean alert) implements RouteDecision {
+  record Refuse(Reason why, String host, boolean alert) implements RouteDecision {
     public Refuse {
-      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(why, "why");
+    }
+
+    /**
+     * The wire name of {@link #why()}, for the HTTP frontend only.
+     *
+     * @deprecated remove once the HTTP frontend passes {@link Reason}s
+     */
+    @Deprecated(forRemoval = true)
+    public String reason() {
+      return why.wireName();
     }
   }
 }

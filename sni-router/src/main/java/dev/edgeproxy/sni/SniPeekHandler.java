@@ -1,7 +1,6 @@
 package dev.edgeproxy.sni;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,26 +12,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Peeks the ClientHello: buffers the client's first bytes, parses them, bounds the wait and the
- * size, asks the {@link RouteResolver}, then either hands the untouched bytes to the forwarding
- * stage and removes itself, or refuses. It never connects anywhere and never counts metrics.
+ * size, asks the {@link RouteResolver}, then either refuses or, as Netty's {@code SniHandler} does,
+ * fires its decision down the pipeline ({@link HelloForwarded}, with the untouched bytes) and
+ * removes itself; the {@link UpstreamConnector} after it acts on it. It never connects anywhere and
+ * never counts metrics.
  */
 final class SniPeekHandler extends ChannelInboundHandlerAdapter implements MemoryBudget.Sheddable {
-
-  /** What happens to a connection the resolver forwards (production: {@link Forwarder}). */
-  @FunctionalInterface
-  interface ForwardingStage {
-    /** Takes ownership of {@code hello} in every case, even when it throws. */
-    void start(Channel inbound, ConnectionTracker tracker, RouteDecision.Forward decision, ByteBuf hello);
-  }
-
-  static final String REASON_TIMEOUT = "timeout";
 
   private final Duration clientHelloTimeout;
   private final int maxClientHelloBytes;
   private final RouteResolver resolver;
   private final RouterEvents events;
   private final ConnectionTracker tracker;
-  private final ForwardingStage forwardingStage;
   private final ClientHelloParser parser;
   /**
    * Every byte read so far, untouched: it is replayed to the backend byte for byte. Allocated at the
@@ -52,14 +43,12 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
       int maxClientHelloBytes,
       RouteResolver resolver,
       RouterEvents events,
-      ConnectionTracker tracker,
-      ForwardingStage forwardingStage) {
+      ConnectionTracker tracker) {
     this.clientHelloTimeout = clientHelloTimeout;
     this.maxClientHelloBytes = maxClientHelloBytes;
     this.resolver = resolver;
     this.events = events;
     this.tracker = tracker;
-    this.forwardingStage = forwardingStage;
     this.parser = new ClientHelloParser(maxClientHelloBytes);
   }
 
@@ -89,7 +78,7 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
     try {
       tracker.countIn(in.readableBytes());
       if (!makeRoom(ctx, in.readableBytes())) {
-        reject(ctx, MemoryBudget.REASON_REFUSED);
+        reject(ctx, Reason.MEMORY_BUDGET);
         return;
       }
       cumulation.writeBytes(in);
@@ -101,7 +90,7 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
       case NEED_MORE -> {
         // The parser already knows when the hello cannot fit; this also bounds what we hold.
         if (cumulation.readableBytes() >= maxClientHelloBytes) {
-          reject(ctx, ClientHelloParser.TOO_LARGE);
+          reject(ctx, Reason.TOO_LARGE);
         }
       }
       case ERROR -> reject(ctx, result.error());
@@ -115,7 +104,7 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
       // The client half-closed before a whole hello: it can never complete.
       decided = true;
       cancelTimeout();
-      tracker.fail("client_closed");
+      tracker.fail(Reason.CLIENT_CLOSED);
       ctx.close();
       return;
     }
@@ -133,21 +122,21 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     // A reset or read error while peeking: nothing else to do with this connection.
-    tracker.fail("io_error");
+    tracker.fail(Reason.IO_ERROR);
     ctx.close();
   }
 
   private void onTimeout(ChannelHandlerContext ctx) {
     if (!decided) {
-      reject(ctx, REASON_TIMEOUT);
+      reject(ctx, Reason.TIMEOUT);
     }
   }
 
-  private void reject(ChannelHandlerContext ctx, String reason) {
+  private void reject(ChannelHandlerContext ctx, Reason reason) {
     finishPeek(ctx);
     releaseHello();
     tracker.refuse(reason, null);
-    if (ClientHelloParser.MALFORMED.equals(reason)) {
+    if (reason == Reason.MALFORMED) {
       // It is TLS but broken: answer as a TLS server would, so the client reports a decode error
       // instead of a reset. Non-TLS bytes, timeouts and oversize hellos get a plain close.
       ctx.writeAndFlush(TlsAlerts.decodeError()).addListener(ChannelFutureListener.CLOSE);
@@ -171,20 +160,23 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
     }
     if (decision instanceof RouteDecision.Forward forward) {
       ByteBuf replay = cumulation;
-      cumulation = null; // ownership goes to the forwarding stage
+      cumulation = null; // ownership goes with the event
       giveBackReservation(); // the relay accounts for it again when it writes it to the backend
-      ctx.pipeline().remove(this);
-      forwardingStage.start(ctx.channel(), tracker, forward, replay);
+      // Fired before the removal: no read can slip between (reads are off, and this is one call).
+      ctx.fireUserEventTriggered(new HelloForwarded(forward, replay));
+      if (!ctx.isRemoved()) { // a connect that failed at once may have closed and torn it down
+        ctx.pipeline().remove(this);
+      }
     } else if (decision instanceof RouteDecision.Refuse refuse) {
       releaseHello();
-      tracker.refuse(refuse.reason(), refuse.host() != null ? refuse.host() : hello.serverName());
+      tracker.refuse(refuse.why(), refuse.host() != null ? refuse.host() : hello.serverName());
       if (refuse.alert()) {
         ctx.writeAndFlush(TlsAlerts.unrecognizedName()).addListener(ChannelFutureListener.CLOSE);
       } else {
         ctx.close();
       }
     } else {
-      tracker.fail("resolver_error");
+      tracker.fail(Reason.RESOLVER_ERROR);
       ctx.close();
     }
   }
@@ -258,7 +250,7 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
               if (!decided) {
                 finishPeek(ctx);
                 releaseHello();
-                tracker.refuse(MemoryBudget.REASON_SHED, null);
+                tracker.refuse(Reason.MEMORY_SHED, null);
                 ctx.close();
               }
               from.shedDone(held);

@@ -1,19 +1,18 @@
 package dev.edgeproxy.sni;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
  * The TLS listener's data path, for a server's child channels: optional incoming PROXY header (from
- * trusted peers only), the per-client limit on the real client address, ClientHello peek, routing
- * decision, then {@link Forwarder} or a refusal.
+ * trusted peers only), the per-client limit on the real client address, then the ClientHello peek
+ * ({@link SniPeekHandler}: routing decision, refusal) and the backend connect ({@link
+ * UpstreamConnector}), which the relay replaces.
  *
  * <pre>{@code
  * ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(serverChannelClass);
@@ -42,7 +41,7 @@ public final class TlsFrontend {
     return new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
-        init(ch, settings, resolver, clientLimit, events, connectionIds.get(), Forwarder::forward);
+        init(ch, settings, resolver, clientLimit, events, connectionIds.get(), CandidateDialer.INSTANCE);
       }
     };
   }
@@ -66,7 +65,7 @@ public final class TlsFrontend {
       ClientLimit clientLimit,
       RouterEvents events,
       String connectionId,
-      Stage stage) {
+      Dialer dialer) {
     ConnectionTracker tracker = ConnectionTracker.accept(ch, connectionId, settings.listenerName(), events);
     ChannelPipeline p = ch.pipeline();
     if (settings.acceptProxyProtocol()) {
@@ -85,26 +84,10 @@ public final class TlsFrontend {
     p.addLast(
         PipelineNames.SNI_PEEK,
         new SniPeekHandler(
-            settings.clientHelloTimeout(),
-            settings.maxClientHelloBytes(),
-            resolver,
-            events,
-            tracker,
-            (inbound, t, decision, hello) ->
-                stage.start(
-                    inbound, t, decision, hello, settings.idleTimeout(), settings.halfClosedTimeout())));
-  }
-
-  /** {@link Forwarder#forward}'s shape, so tests can stand in for the backend side. */
-  @FunctionalInterface
-  interface Stage {
-    void start(
-        Channel inbound,
-        ConnectionTracker tracker,
-        RouteDecision.Forward decision,
-        ByteBuf hello,
-        Duration idleTimeout,
-        Duration halfClosedTimeout);
+            settings.clientHelloTimeout(), settings.maxClientHelloBytes(), resolver, events, tracker));
+    p.addLast(
+        PipelineNames.UPSTREAM_CONNECT,
+        new UpstreamConnector(dialer, tracker, settings.idleTimeout(), settings.halfClosedTimeout()));
   }
 
   private TlsFrontend() {}

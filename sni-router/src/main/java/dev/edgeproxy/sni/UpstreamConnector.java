@@ -5,76 +5,86 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
 
 /**
- * Sits on the client channel while {@link CandidateDialer} makes the backend connection (candidates
- * in order, PROXY header), holds the client's bytes meanwhile, then writes those bytes to the
- * backend and replaces itself with the relay.
+ * Acts on the peek's {@link HelloForwarded}: tags the connection forwarded (or would_refuse), has
+ * the {@link Dialer} connect to the candidates and write the PROXY header, holds the client's bytes
+ * meanwhile, then writes them to the backend in the header's flush and replaces itself with the
+ * relay. Until the event it passes everything on untouched.
  */
 final class UpstreamConnector extends ChannelInboundHandlerAdapter {
+  /**
+   * The HTTP frontend's spelling of {@link Reason#NO_BACKEND}.
+   *
+   * @deprecated remove once the HTTP frontend passes {@link Reason}s
+   */
+  @Deprecated(forRemoval = true)
   static final String REASON_NO_BACKEND = "no_backend";
 
+  private final Dialer dialer;
   private final ConnectionTracker tracker;
-  private final RouteDecision.Forward decision;
   private final Duration idleTimeout;
   private final Duration halfClosedTimeout;
-  private final RouterEvents events;
-  /** Bytes already read from the client, replayed first: the peeked hello plus any late reads. */
+  private RouteDecision.Forward decision;
+  /** Bytes read from the client, replayed first: the peeked hello plus any late reads. */
   private CompositeByteBuf pending;
-  private ByteBuf initial;
   /** Cancels the connect attempt under way, if any. */
   private Runnable cancelDial;
   private boolean clientInputShutdown;
   private boolean done;
 
   UpstreamConnector(
-      ConnectionTracker tracker,
-      RouteDecision.Forward decision,
-      ByteBuf alreadyRead,
-      Duration idleTimeout,
-      Duration halfClosedTimeout,
-      RouterEvents events) {
+      Dialer dialer, ConnectionTracker tracker, Duration idleTimeout, Duration halfClosedTimeout) {
+    this.dialer = dialer;
     this.tracker = tracker;
-    this.decision = decision;
-    this.initial = alreadyRead;
     this.idleTimeout = idleTimeout;
     this.halfClosedTimeout = halfClosedTimeout;
-    this.events = events;
   }
 
   @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof HelloForwarded forwarded && decision == null) {
+      start(ctx, forwarded);
+    } else if (evt instanceof ChannelInputShutdownEvent && decision != null) {
+      clientInputShutdown = true; // passed on once the relay runs
+      ReferenceCountUtil.release(evt);
+    } else {
+      ctx.fireUserEventTriggered(evt);
+    }
+  }
+
+  private void start(ChannelHandlerContext ctx, HelloForwarded forwarded) {
+    decision = forwarded.decision();
     pending = ctx.alloc().compositeBuffer();
-    pending.addComponent(true, initial); // ownership of the caller's bytes moves into pending
-    initial = null;
-    if (!ctx.channel().isActive()) {
+    pending.addComponent(true, forwarded.content()); // the event's bytes move into pending
+    tracker.forwarding(decision);
+    Channel inbound = ctx.channel();
+    inbound.config().setAutoRead(false); // reads resume once the backend can take bytes
+    inbound.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    if (!inbound.isActive()) {
       done = true;
       ctx.close();
       return;
     }
     cancelDial =
-        CandidateDialer.INSTANCE.dial(
-            ctx.channel(),
+        dialer.dial(
+            inbound,
             tracker,
             decision,
             outbound -> startRelay(ctx, outbound),
             () -> {
               done = true;
-              tracker.fail(REASON_NO_BACKEND);
+              tracker.fail(Reason.NO_BACKEND);
               ctx.close();
             });
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    if (initial != null) {
-      initial.release();
-      initial = null;
-    }
     if (pending != null) {
       pending.release();
       pending = null;
@@ -83,8 +93,10 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    // AUTO_READ is off while connecting, but a read already in progress may still deliver.
-    if (!done && msg instanceof ByteBuf bytes) {
+    if (decision == null) {
+      ctx.fireChannelRead(msg); // the peek has not decided yet: not ours
+    } else if (!done && msg instanceof ByteBuf bytes) {
+      // AUTO_READ is off while connecting, but a read already in progress may still deliver.
       tracker.countIn(bytes.readableBytes());
       pending.addComponent(true, bytes);
     } else {
@@ -93,18 +105,12 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
   }
 
   @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof ChannelInputShutdownEvent) {
-      clientInputShutdown = true; // passed on once the relay runs
-    }
-    ReferenceCountUtil.release(evt);
-  }
-
-  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (!done) {
+    if (decision == null) {
+      ctx.fireChannelInactive();
+    } else if (!done) {
       done = true;
-      tracker.fail("client_closed");
+      tracker.fail(Reason.CLIENT_CLOSED);
       if (cancelDial != null) {
         cancelDial.run();
       }
@@ -113,7 +119,11 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    tracker.fail("io_error");
+    if (decision == null) {
+      ctx.fireExceptionCaught(cause);
+      return;
+    }
+    tracker.fail(Reason.IO_ERROR);
     ctx.close();
   }
 
@@ -121,23 +131,11 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
     done = true;
     Channel inbound = ctx.channel();
     Relay relay = new Relay(inbound, outbound, tracker);
-    outbound.pipeline().addLast(PipelineNames.RELAY, new RelayHandler(relay, false));
-
     ByteBuf replay = pending;
     pending = null; // ownership goes to the backend's outbound buffer
-    relay.write(outbound, replay);
-    outbound.flush();
-
-    ChannelPipeline client = inbound.pipeline();
-    client.replace(this, PipelineNames.RELAY, new RelayHandler(relay, true));
+    relay.install(ctx, replay);
     relay.startTimers(idleTimeout, halfClosedTimeout);
-    events.connectionForwarded(tracker.info(), decision.host(), decision.pool(), relay);
-
-    if (clientInputShutdown) {
-      relay.inputShutdown(inbound);
-    } else {
-      inbound.config().setAutoRead(outbound.isWritable());
-    }
-    outbound.config().setAutoRead(true);
+    tracker.events().connectionForwarded(tracker.info(), decision.host(), decision.pool(), relay);
+    relay.startReading(clientInputShutdown);
   }
 }

@@ -56,12 +56,11 @@ class ClientAdmissionTest {
     RouteResolver resolver =
         request -> {
           resolverCalls.incrementAndGet();
-          return new RouteDecision.Refuse("not_allowed", request.serverName(), true);
+          return new RouteDecision.Refuse(Reason.NOT_ALLOWED, request.serverName(), true);
         };
     TlsFrontend.init(
         channel, settings, resolver, limit, events, "0123456789abcdef",
-        (inbound, tracker, decision, hello, idle, halfClosed) -> {
-          hello.release();
+        (inbound, tracker, decision, connected, failed) -> {
           throw new AssertionError("nothing is forwarded here");
         });
     return channel;
@@ -82,8 +81,8 @@ class ClientAdmissionTest {
     assertThat(channel.pipeline().names())
         .doesNotContain(PipelineNames.PROXY_DECODER, PipelineNames.CLIENT_LIMIT, PipelineNames.SNI_PEEK);
     ConnectionRecord record = closedRecord();
-    assertThat(record.decision()).isEqualTo("refused");
-    assertThat(record.reason()).isEqualTo("untrusted_proxy");
+    assertThat(record.decision()).isEqualTo(Decision.REFUSED);
+    assertThat(record.reason()).isEqualTo(Reason.UNTRUSTED_PROXY);
     assertThat(record.bytesIn()).isZero();
     assertThat(limit.acquired).as("an untrusted peer takes no client slot").isEmpty();
   }
@@ -116,7 +115,7 @@ class ClientAdmissionTest {
     assertThat(resolverCalls).as("the ClientHello is never looked at").hasValue(0);
     assertThat(events.parsed).isEmpty();
     ConnectionRecord record = closedRecord();
-    assertThat(record.reason()).isEqualTo("limit");
+    assertThat(record.reason()).isEqualTo(Reason.LIMIT);
     assertThat(record.connection().client()).isEqualTo(new InetSocketAddress(REPORTED, 40000));
     assertThat(limit.released).as("a refused client gives back nothing").isEmpty();
   }
@@ -129,7 +128,7 @@ class ClientAdmissionTest {
     assertThat(trustAsked).as("no PROXY header expected: nobody's trust is asked").isEmpty();
     assertThat(channel.isOpen()).isFalse();
     assertThat(channel.pipeline().names()).doesNotContain(PipelineNames.SNI_PEEK);
-    assertThat(closedRecord().reason()).isEqualTo("limit");
+    assertThat(closedRecord().reason()).isEqualTo(Reason.LIMIT);
   }
 
   @Test
@@ -152,7 +151,7 @@ class ClientAdmissionTest {
         });
     assertThat(channel.isOpen()).isFalse();
     assertThat(channel.pipeline().names()).doesNotContain(HttpFrontend.DECODER, HttpFrontend.FRONTEND);
-    assertThat(closedRecord().reason()).isEqualTo("limit");
+    assertThat(closedRecord().reason()).isEqualTo(Reason.LIMIT);
   }
 
   static byte[] header() {

@@ -156,22 +156,22 @@ class ClientHelloParserTest {
     byte[] hello = Hellos.chromeLike("big.example.com", false);
     int cap = 1024;
     // one record: its header alone tells
-    assertThat(parse(Hellos.prefix(hello, 5), cap).error()).isEqualTo(ClientHelloParser.TOO_LARGE);
+    assertThat(parse(Hellos.prefix(hello, 5), cap).error()).isEqualTo(Reason.TOO_LARGE);
     // small records: the handshake length tells after the first record
     byte[] split = Hellos.records(Hellos.unframe(hello), 100);
-    assertThat(parse(Hellos.prefix(split, 105), cap).error()).isEqualTo(ClientHelloParser.TOO_LARGE);
+    assertThat(parse(Hellos.prefix(split, 105), cap).error()).isEqualTo(Reason.TOO_LARGE);
     // record headers count: the same hello fits its exact size only
     assertThat(parse(split, split.length).status()).isEqualTo(COMPLETE);
-    assertThat(parse(split, split.length - 1).error()).isEqualTo(ClientHelloParser.TOO_LARGE);
+    assertThat(parse(split, split.length - 1).error()).isEqualTo(Reason.TOO_LARGE);
   }
 
   @Test
   void notTlsFailsOnTheFirstByte() {
-    assertThat(parse("G".getBytes(StandardCharsets.US_ASCII)).error()).isEqualTo(ClientHelloParser.NOT_TLS);
+    assertThat(parse("G".getBytes(StandardCharsets.US_ASCII)).error()).isEqualTo(Reason.NOT_TLS);
     assertThat(parse("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII)).error())
-        .isEqualTo(ClientHelloParser.NOT_TLS);
-    assertThat(parse(new byte[] {0x15, 3, 3, 0, 2, 2, 40}).error()).isEqualTo(ClientHelloParser.NOT_TLS);
-    assertThat(parse(new byte[] {(byte) 0x80, 0x2e, 1, 0, 2}).error()).isEqualTo(ClientHelloParser.NOT_TLS);
+        .isEqualTo(Reason.NOT_TLS);
+    assertThat(parse(new byte[] {0x15, 3, 3, 0, 2, 2, 40}).error()).isEqualTo(Reason.NOT_TLS);
+    assertThat(parse(new byte[] {(byte) 0x80, 0x2e, 1, 0, 2}).error()).isEqualTo(Reason.NOT_TLS);
     assertThat(parse(new byte[0]).status()).isEqualTo(NEED_MORE);
   }
 
@@ -302,7 +302,7 @@ class ClientHelloParserTest {
   private static void assertMalformed(byte[] bytes) {
     ClientHelloParser.Result r = parse(bytes);
     assertThat(r.status()).isEqualTo(ERROR);
-    assertThat(r.error()).isEqualTo(ClientHelloParser.MALFORMED);
+    assertThat(r.error()).isEqualTo(Reason.MALFORMED);
   }
 
   private static void assertMalformedBody(byte[] body) {

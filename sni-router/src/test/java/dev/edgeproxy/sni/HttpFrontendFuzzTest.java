@@ -174,7 +174,7 @@ class HttpFrontendFuzzTest {
         return new RouteDecision.Forward(
             "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.V2_WITH_TLVS, host, null);
       }
-      return new RouteDecision.Refuse(DENIED.equals(host) ? "denied" : "not_allowed", host, true);
+      return new RouteDecision.Refuse(DENIED.equals(host) ? Reason.DENIED : Reason.NOT_ALLOWED, host, true);
     };
   }
 }

@@ -40,7 +40,7 @@ class HttpFrontendTest {
       String host = request.serverName().toLowerCase(Locale.ROOT);
       String pool = POOLS.get(host);
       if (pool == null) {
-        return new RouteDecision.Refuse("not_allowed", host, true);
+        return new RouteDecision.Refuse(Reason.NOT_ALLOWED, host, true);
       }
       return new RouteDecision.Forward(
           pool, List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.V2_WITH_TLVS, host, null);
@@ -116,7 +116,7 @@ class HttpFrontendTest {
     assertThat(events.forwarded).hasSize(1);
     client.close();
     ConnectionRecord r = record();
-    assertThat(r.decision()).isEqualTo("forwarded");
+    assertThat(r.decision()).isEqualTo(Decision.FORWARDED);
     assertThat(r.reason()).isNull();
     assertThat(r.host()).isEqualTo("a.example");
     assertThat(r.pool()).isEqualTo("p1");
@@ -155,8 +155,8 @@ class HttpFrontendTest {
     assertThat(backend().isOpen()).isFalse();
     assertThat(requests).extracting(RouteRequest::serverName).containsExactly("a.example", "evil.example");
     ConnectionRecord r = record();
-    assertThat(r.decision()).isEqualTo("forwarded");
-    assertThat(r.reason()).isEqualTo("not_allowed");
+    assertThat(r.decision()).isEqualTo(Decision.FORWARDED);
+    assertThat(r.reason()).isEqualTo(Reason.NOT_ALLOWED);
     assertThat(r.host()).isEqualTo("evil.example");
   }
 
@@ -190,7 +190,7 @@ class HttpFrontendTest {
     assertThat(drain(backend())).isEmpty();
     assertThat(client.isOpen()).isFalse();
     ConnectionRecord r = record();
-    assertThat(r.reason()).isEqualTo("misdirected");
+    assertThat(r.reason()).isEqualTo(Reason.MISDIRECTED);
     assertThat(r.host()).isEqualTo("b.example");
   }
 
@@ -202,8 +202,8 @@ class HttpFrontendTest {
     assertThat(dialed).isEmpty();
     assertThat(client.isOpen()).isFalse();
     ConnectionRecord r = record();
-    assertThat(r.decision()).isEqualTo("refused");
-    assertThat(r.reason()).isEqualTo("not_allowed");
+    assertThat(r.decision()).isEqualTo(Decision.REFUSED);
+    assertThat(r.reason()).isEqualTo(Reason.NOT_ALLOWED);
     assertThat(r.host()).isEqualTo("evil.example");
   }
 
@@ -214,7 +214,7 @@ class HttpFrontendTest {
     assertThat(drain(client)).startsWith("HTTP/1.1 400 Bad Request");
     assertThat(client.isOpen()).isFalse();
     assertThat(requests).isEmpty();
-    assertThat(record().reason()).isEqualTo("no_host");
+    assertThat(record().reason()).isEqualTo(Reason.NO_HOST);
   }
 
   @Test
@@ -225,8 +225,8 @@ class HttpFrontendTest {
     assertThat(client.isOpen()).isFalse();
     assertThat(dialed).isEmpty();
     ConnectionRecord r = record();
-    assertThat(r.decision()).isEqualTo("refused");
-    assertThat(r.reason()).isEqualTo("bad_request");
+    assertThat(r.decision()).isEqualTo(Decision.REFUSED);
+    assertThat(r.reason()).isEqualTo(Reason.BAD_REQUEST);
   }
 
   @Test
@@ -244,13 +244,13 @@ class HttpFrontendTest {
     send(client, "GET / HTTP/1.1\r\nHost: a.example\r\nX-Big: " + "x".repeat(2000) + "\r\n\r\n");
     assertThat(drain(client)).startsWith("HTTP/1.1 431 ");
     assertThat(client.isOpen()).isFalse();
-    assertThat(record().reason()).isEqualTo("too_large");
+    assertThat(record().reason()).isEqualTo(Reason.TOO_LARGE);
     client.finishAndReleaseAll();
 
     client(HttpFrontendSettings.Mode.FORWARD, 1024);
     send(client, "GET /" + "x".repeat(2000) + " HTTP/1.1\r\nHost: a.example\r\n\r\n");
     assertThat(drain(client)).startsWith("HTTP/1.1 414 ");
-    assertThat(record().reason()).isEqualTo("too_large");
+    assertThat(record().reason()).isEqualTo(Reason.TOO_LARGE);
     assertThat(dialed).isEmpty();
   }
 
@@ -269,7 +269,7 @@ class HttpFrontendTest {
     assertThat(client.isOpen()).isFalse();
     assertThat(dialed).isEmpty();
     ConnectionRecord r = record();
-    assertThat(r.decision()).isEqualTo("redirected");
+    assertThat(r.decision()).isEqualTo(Decision.REDIRECTED);
     assertThat(r.host()).isEqualTo("c.example");
   }
 
@@ -292,7 +292,7 @@ class HttpFrontendTest {
     send(client, "GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n");
     assertThat(drain(client)).startsWith("HTTP/1.1 421 ").doesNotContain("location");
     ConnectionRecord r = record();
-    assertThat(r.decision()).isEqualTo("refused");
+    assertThat(r.decision()).isEqualTo(Decision.REFUSED);
   }
 
   @Test
@@ -304,8 +304,8 @@ class HttpFrontendTest {
     assertThat(client.isOpen()).isFalse();
     assertThat(dialed).isEmpty();
     ConnectionRecord r = record();
-    assertThat(r.decision()).isEqualTo("refused");
-    assertThat(r.reason()).isEqualTo("timeout");
+    assertThat(r.decision()).isEqualTo(Decision.REFUSED);
+    assertThat(r.reason()).isEqualTo(Reason.TIMEOUT);
   }
 
   @Test
@@ -327,8 +327,8 @@ class HttpFrontendTest {
     client.runPendingTasks();
     assertThat(client.isOpen()).isFalse();
     ConnectionRecord r = record();
-    assertThat(r.decision()).isEqualTo("forwarded");
-    assertThat(r.reason()).isEqualTo("timeout");
+    assertThat(r.decision()).isEqualTo(Decision.FORWARDED);
+    assertThat(r.reason()).isEqualTo(Reason.TIMEOUT);
   }
 
   @Test
@@ -374,8 +374,8 @@ class HttpFrontendTest {
     assertThat(drain(client)).startsWith("HTTP/1.1 502 ");
     assertThat(client.isOpen()).isFalse();
     ConnectionRecord r = record();
-    assertThat(r.decision()).isEqualTo("error");
-    assertThat(r.reason()).isEqualTo("no_backend");
+    assertThat(r.decision()).isEqualTo(Decision.ERROR);
+    assertThat(r.reason()).isEqualTo(Reason.NO_BACKEND);
   }
 
   @Test
@@ -519,9 +519,9 @@ class HttpFrontendTest {
     client.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
     String answers = drain(client);
     int count = answers.split("HTTP/1.1 308 ", -1).length - 1;
-    assertThat(count).isEqualTo(HttpFrontendHandler.MAX_QUEUED_REQUESTS);
+    assertThat(count).isEqualTo(HttpRequestQueue.MAX_QUEUED_REQUESTS);
     assertThat(client.isOpen()).isFalse();
-    assertThat(record().reason()).isEqualTo(HttpFrontendHandler.REASON_PIPELINE_LIMIT);
+    assertThat(record().reason()).isEqualTo(Reason.PIPELINE_LIMIT);
   }
 
   @Test

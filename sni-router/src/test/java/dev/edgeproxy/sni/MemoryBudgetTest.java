@@ -15,11 +15,11 @@ import org.junit.jupiter.api.Test;
 class MemoryBudgetTest {
   final RecordingEvents events = new RecordingEvents();
   final List<EmbeddedChannel> channels = new ArrayList<>();
-  final List<ByteBuf> forwarded = new ArrayList<>();
+  final EmbeddedBackends backends = new EmbeddedBackends();
 
   @AfterEach
   void release() {
-    forwarded.forEach(ByteBuf::release);
+    backends.releaseAll();
     channels.forEach(EmbeddedChannel::finishAndReleaseAll);
   }
 
@@ -32,11 +32,7 @@ class MemoryBudgetTest {
         request -> new RouteDecision.Forward(
             "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.NONE, request.serverName(), null);
     TlsFrontend.init(
-        ch, settings, allow, ClientLimit.UNLIMITED, events, "id" + channels.size(),
-        (inbound, tracker, decision, hello, idle, halfClosed) -> {
-          forwarded.add(hello);
-          tracker.forwarding(decision);
-        });
+        ch, settings, allow, ClientLimit.UNLIMITED, events, "id" + channels.size(), backends);
     channels.add(ch);
     return ch;
   }
@@ -68,7 +64,7 @@ class MemoryBudgetTest {
     MemoryBudget budget = new MemoryBudget(1 << 20);
     EmbeddedChannel ch = peek(budget);
     ch.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "fwd.example.com")));
-    assertThat(forwarded).hasSize(1);
+    assertThat(backends.decisions).hasSize(1);
     assertThat(budget.used()).isZero();
   }
 
@@ -90,10 +86,10 @@ class MemoryBudgetTest {
     EmbeddedChannel ch = peek(budget);
     ch.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "full.example.com")));
     assertThat(ch.isOpen()).isFalse();
-    assertThat(forwarded).isEmpty();
+    assertThat(backends.decisions).isEmpty();
     ConnectionRecord record = closedRecord(ch);
-    assertThat(record.decision()).isEqualTo("refused");
-    assertThat(record.reason()).isEqualTo(MemoryBudget.REASON_REFUSED);
+    assertThat(record.decision()).isEqualTo(Decision.REFUSED);
+    assertThat(record.reason()).isEqualTo(Reason.MEMORY_BUDGET);
     assertThat(budget.used()).isEqualTo((1 << 20) - 50);
     assertThat(budget.refusedCount()).isEqualTo(1);
   }
@@ -121,7 +117,7 @@ class MemoryBudgetTest {
     assertThat(budget.used()).isEqualTo(55_000);
     assertThat(budget.shedCount()).isEqualTo(3);
     ConnectionRecord record = closedRecord(stalled.get(0));
-    assertThat(record.reason()).isEqualTo(MemoryBudget.REASON_SHED);
+    assertThat(record.reason()).isEqualTo(Reason.MEMORY_SHED);
     assertThat(budget.admitting()).isTrue();
   }
 

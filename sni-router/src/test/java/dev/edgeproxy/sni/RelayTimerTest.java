@@ -68,7 +68,7 @@ class RelayTimerTest {
     advance(Duration.ofSeconds(1));
     assertThat(client.isOpen()).isFalse();
     assertThat(backend.isOpen()).isFalse();
-    assertThat(closedRecord().reason()).isEqualTo("idle_timeout");
+    assertThat(closedRecord().reason()).isEqualTo(Reason.IDLE_TIMEOUT);
   }
 
   @Test
@@ -99,7 +99,7 @@ class RelayTimerTest {
       advance(Duration.ofSeconds(1));
     }
     assertThat(client.isOpen()).isFalse();
-    assertThat(closedRecord().reason()).isEqualTo("idle_timeout");
+    assertThat(closedRecord().reason()).isEqualTo(Reason.IDLE_TIMEOUT);
     backend.outboundMessages().forEach(m -> ((io.netty.buffer.ByteBuf) m).release());
     backend.outboundMessages().clear();
   }

@@ -31,13 +31,12 @@ class SniPeekHandlerTest {
 
   final RecordingEvents events = new RecordingEvents();
   final AtomicInteger resolverCalls = new AtomicInteger();
-  final List<ByteBuf> forwardedBytes = new ArrayList<>();
-  final List<RouteDecision.Forward> forwardedDecisions = new ArrayList<>();
+  final EmbeddedBackends backends = new EmbeddedBackends();
   EmbeddedChannel channel;
 
   @AfterEach
   void release() {
-    forwardedBytes.forEach(ByteBuf::release);
+    backends.releaseAll();
     if (channel != null) {
       channel.finishAndReleaseAll();
     }
@@ -55,7 +54,7 @@ class SniPeekHandlerTest {
   RouteResolver refusing(boolean alert) {
     return request -> {
       resolverCalls.incrementAndGet();
-      return new RouteDecision.Refuse("not_allowed", request.serverName(), alert);
+      return new RouteDecision.Refuse(Reason.NOT_ALLOWED, request.serverName(), alert);
     };
   }
 
@@ -65,12 +64,7 @@ class SniPeekHandlerTest {
         new TlsFrontendSettings(
             "tls", proxyProtocol, peer -> true, HELLO_TIMEOUT, maxBytes, Duration.ofSeconds(60));
     TlsFrontend.init(
-        channel, settings, resolver, ClientLimit.UNLIMITED, events, "0123456789abcdef",
-        (inbound, tracker, decision, hello, idle, halfClosed) -> {
-          forwardedBytes.add(hello);
-          forwardedDecisions.add(decision);
-          tracker.forwarding(decision);
-        });
+        channel, settings, resolver, ClientLimit.UNLIMITED, events, "0123456789abcdef", backends);
     return channel;
   }
 
@@ -93,13 +87,15 @@ class SniPeekHandlerTest {
     byte[] extra = {23, 3, 3, 0, 1, 42}; // early bytes after the hello ride along
     channel(allowing(), false, 16384);
     writeInChunks(channel, Hellos.prefix(hello, hello.length - 3), 7);
-    assertThat(forwardedBytes).isEmpty();
+    assertThat(backends.decisions).isEmpty();
     // the read that completes the hello also carries the first bytes after it
     channel.writeInbound(Unpooled.wrappedBuffer(Hellos.concat(new byte[] {hello[hello.length - 3], hello[hello.length - 2], hello[hello.length - 1]}, extra)));
-    assertThat(forwardedBytes).hasSize(1);
-    assertThat(ByteBufUtil.getBytes(forwardedBytes.get(0))).isEqualTo(Hellos.concat(hello, extra));
-    assertThat(channel.pipeline().get(PipelineNames.SNI_PEEK)).isNull();
-    assertThat(channel.config().isAutoRead()).isFalse();
+    assertThat(backends.decisions).hasSize(1);
+    assertThat(backends.received(0)).isEqualTo(Hellos.concat(hello, extra));
+    // the peek fired its decision and went; the connector acted on it and gave way to the relay
+    assertThat(channel.pipeline().names())
+        .contains(PipelineNames.RELAY)
+        .doesNotContain(PipelineNames.SNI_PEEK, PipelineNames.UPSTREAM_CONNECT);
     assertThat(events.parsed).singleElement().satisfies(r -> {
       assertThat(r.serverName()).isEqualTo("allowed.example.com");
       assertThat(r.alpn()).containsExactly("h2", "http/1.1");
@@ -107,9 +103,24 @@ class SniPeekHandlerTest {
     assertThat(channel.<Object>readOutbound()).isNull();
     channel.close();
     ConnectionRecord record = closedRecord();
-    assertThat(record.decision()).isEqualTo("forwarded");
+    assertThat(record.decision()).isEqualTo(Decision.FORWARDED);
     assertThat(record.bytesIn()).isEqualTo(hello.length + extra.length);
     assertThat(events.opened).hasSize(1);
+  }
+
+  @Test
+  void aForwardWithNoCandidateFailsAtOnceAsNoBackend() {
+    channel = new EmbeddedChannel();
+    TlsFrontend.init(
+        channel,
+        new TlsFrontendSettings("tls", false, peer -> true, HELLO_TIMEOUT, 16384, Duration.ofSeconds(60)),
+        allowing(), ClientLimit.UNLIMITED, events, "0123456789abcdef", CandidateDialer.INSTANCE);
+    channel.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "nowhere.example.com")));
+    assertThat(channel.isOpen()).isFalse();
+    ConnectionRecord record = closedRecord();
+    assertThat(record.decision()).isEqualTo(Decision.ERROR);
+    assertThat(record.reason()).isEqualTo(Reason.NO_BACKEND);
+    assertThat(record.pool()).isEqualTo("pool");
   }
 
   @Test
@@ -123,10 +134,10 @@ class SniPeekHandlerTest {
       alert.release();
     }
     assertThat(channel.isOpen()).isFalse();
-    assertThat(forwardedBytes).isEmpty();
+    assertThat(backends.decisions).isEmpty();
     ConnectionRecord record = closedRecord();
-    assertThat(record.decision()).isEqualTo("refused");
-    assertThat(record.reason()).isEqualTo("not_allowed");
+    assertThat(record.decision()).isEqualTo(Decision.REFUSED);
+    assertThat(record.reason()).isEqualTo(Reason.NOT_ALLOWED);
     assertThat(record.host()).isEqualTo("evil.example.com");
   }
 
@@ -134,14 +145,14 @@ class SniPeekHandlerTest {
   void shadowModeForwardIsRecordedAsWouldRefuse() {
     channel(
         request -> new RouteDecision.Forward(
-            "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.NONE, null, "not_allowed"),
+            "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.NONE, null, Reason.NOT_ALLOWED),
         false, 16384);
     channel.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "Shadow.Example.com")));
-    assertThat(forwardedBytes).hasSize(1);
+    assertThat(backends.decisions).hasSize(1);
     channel.close();
     ConnectionRecord record = closedRecord();
-    assertThat(record.decision()).isEqualTo("would_refuse");
-    assertThat(record.reason()).isEqualTo("not_allowed");
+    assertThat(record.decision()).isEqualTo(Decision.WOULD_REFUSE);
+    assertThat(record.reason()).isEqualTo(Reason.NOT_ALLOWED);
     assertThat(record.host()).isEqualTo("Shadow.Example.com"); // raw, as no valid host was decided
   }
 
@@ -167,8 +178,8 @@ class SniPeekHandlerTest {
     assertThat(channel.<Object>readOutbound()).isNull();
     assertThat(resolverCalls).hasValue(0);
     ConnectionRecord record = closedRecord();
-    assertThat(record.reason()).isEqualTo("timeout");
-    assertThat(record.decision()).isEqualTo("refused");
+    assertThat(record.reason()).isEqualTo(Reason.TIMEOUT);
+    assertThat(record.decision()).isEqualTo(Decision.REFUSED);
   }
 
   @Test
@@ -178,7 +189,7 @@ class SniPeekHandlerTest {
     channel.advanceTimeBy(HELLO_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
     channel.runScheduledPendingTasks();
     assertThat(channel.isOpen()).isTrue();
-    assertThat(forwardedBytes).hasSize(1);
+    assertThat(backends.decisions).hasSize(1);
   }
 
   @Test
@@ -189,7 +200,7 @@ class SniPeekHandlerTest {
     assertThat(channel.isOpen()).isFalse();
     assertThat(resolverCalls).hasValue(0);
     assertThat(channel.<Object>readOutbound()).isNull();
-    assertThat(closedRecord().reason()).isEqualTo("too_large");
+    assertThat(closedRecord().reason()).isEqualTo(Reason.TOO_LARGE);
   }
 
   @Test
@@ -200,8 +211,8 @@ class SniPeekHandlerTest {
     assertThat(resolverCalls).hasValue(0);
     assertThat(channel.<Object>readOutbound()).isNull();
     ConnectionRecord record = closedRecord();
-    assertThat(record.reason()).isEqualTo("not_tls");
-    assertThat(record.decision()).isEqualTo("refused");
+    assertThat(record.reason()).isEqualTo(Reason.NOT_TLS);
+    assertThat(record.decision()).isEqualTo(Decision.REFUSED);
   }
 
   /** A single-record hello whose record and handshake lengths are set from its body. */
@@ -249,8 +260,8 @@ class SniPeekHandlerTest {
     assertThat(channel.isOpen()).isFalse();
     assertThat(resolverCalls).hasValue(0);
     ConnectionRecord record = closedRecord();
-    assertThat(record.decision()).isEqualTo("refused");
-    assertThat(record.reason()).isEqualTo("malformed");
+    assertThat(record.decision()).isEqualTo(Decision.REFUSED);
+    assertThat(record.reason()).isEqualTo(Reason.MALFORMED);
   }
 
   @Test
@@ -259,8 +270,8 @@ class SniPeekHandlerTest {
     channel.writeInbound(Unpooled.wrappedBuffer(Hellos.prefix(Hellos.jdk("TLSv1.3", "a.example.com"), 30)));
     channel.close();
     ConnectionRecord record = closedRecord();
-    assertThat(record.decision()).isEqualTo("error");
-    assertThat(record.reason()).isEqualTo("client_closed");
+    assertThat(record.decision()).isEqualTo(Decision.ERROR);
+    assertThat(record.reason()).isEqualTo(Reason.CLIENT_CLOSED);
     assertThat(record.bytesIn()).isEqualTo(30);
   }
 
@@ -273,8 +284,8 @@ class SniPeekHandlerTest {
             "198.51.100.7", "203.0.113.9", 40000, 443);
     byte[] hello = Hellos.jdk("TLSv1.3", "lb.example.com");
     writeInChunks(channel, Hellos.concat(encode(header), hello), 5);
-    assertThat(forwardedBytes).hasSize(1);
-    assertThat(ByteBufUtil.getBytes(forwardedBytes.get(0))).isEqualTo(hello);
+    assertThat(backends.decisions).hasSize(1);
+    assertThat(backends.received(0)).isEqualTo(hello);
     assertThat(channel.pipeline().names())
         .doesNotContain(PipelineNames.PROXY_DECODER, PipelineNames.PROXY_INFO, PipelineNames.SNI_PEEK);
     ConnectionInfo info = events.parsed.get(0).connection();
@@ -291,7 +302,7 @@ class SniPeekHandlerTest {
             HAProxyProtocolVersion.V2, HAProxyCommand.LOCAL, HAProxyProxiedProtocol.UNKNOWN,
             null, null, 0, 0);
     channel.writeInbound(Unpooled.wrappedBuffer(Hellos.concat(encode(header), Hellos.jdk("TLSv1.3", "l.example.com"))));
-    assertThat(forwardedBytes).hasSize(1);
+    assertThat(backends.decisions).hasSize(1);
     assertThat(events.parsed.get(0).connection().client().getPort()).isZero();
   }
 
@@ -303,7 +314,7 @@ class SniPeekHandlerTest {
     assertThat(resolverCalls).hasValue(0);
     assertThat(channel.<Object>readOutbound()).isNull();
     ConnectionRecord record = closedRecord();
-    assertThat(record.reason()).isEqualTo("bad_proxy_header");
+    assertThat(record.reason()).isEqualTo(Reason.BAD_PROXY_HEADER);
     assertThat(events.opened).hasSize(1);
   }
 

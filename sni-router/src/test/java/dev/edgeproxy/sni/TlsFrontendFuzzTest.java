@@ -6,6 +6,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ class TlsFrontendFuzzTest {
     boolean acceptProxy = (input[2] & 1) != 0;
     byte[] stream = FuzzInputs.tail(input, 3);
     List<RouteRequest> asked = new ArrayList<>();
-    List<ByteBuf> forwarded = new ArrayList<>();
+    EmbeddedBackends backends = new EmbeddedBackends();
     List<ByteBuf> chunks = new ArrayList<>();
     EmbeddedChannel channel = new EmbeddedChannel();
     TlsFrontendSettings settings =
@@ -48,10 +49,7 @@ class TlsFrontendFuzzTest {
             Duration.ofSeconds(60));
     TlsFrontend.init(
         channel, settings, resolver(asked), ClientLimit.UNLIMITED, new RecordingEvents(), "0123456789abcdef",
-        (inbound, tracker, decision, hello, idle, halfClosed) -> {
-          forwarded.add(hello);
-          tracker.forwarding(decision);
-        });
+        backends);
     try {
       int p = 0;
       for (int i = 0; p < stream.length && channel.isOpen(); i++) {
@@ -66,25 +64,25 @@ class TlsFrontendFuzzTest {
       channel.checkException();
 
       assertThat(asked).hasSizeLessThanOrEqualTo(1);
-      assertThat(forwarded).hasSizeLessThanOrEqualTo(1);
-      if (!forwarded.isEmpty()) {
+      assertThat(backends.decisions).hasSizeLessThanOrEqualTo(1);
+      if (!backends.decisions.isEmpty()) {
         assertThat(asked).singleElement().satisfies(r ->
             assertThat(r.serverName().toLowerCase(Locale.ROOT)).isEqualTo(ALLOWED));
-        byte[] sent = ByteBufUtil.getBytes(forwarded.get(0));
+        byte[] sent = backends.received(0);
         assertThat(sent.length).isPositive();
         int offset = indexOf(stream, sent);
         assertThat(offset).as("forwarded bytes are the client's, after any PROXY header").isGreaterThanOrEqualTo(0);
         if (!acceptProxy) {
           assertThat(offset).isZero();
         }
-        ClientHelloParser.Result replay = new ClientHelloParser(65536).parse(forwarded.get(0));
+        ClientHelloParser.Result replay = new ClientHelloParser(65536).parse(Unpooled.wrappedBuffer(sent));
         assertThat(replay.status()).isEqualTo(ClientHelloParser.Status.COMPLETE);
         assertThat(replay.hello().serverName().toLowerCase(Locale.ROOT)).isEqualTo(ALLOWED);
       }
       assertAtMostOneAlert(channel);
     } finally {
       channel.finishAndReleaseAll();
-      forwarded.forEach(ByteBuf::release);
+      backends.releaseAll();
     }
     for (ByteBuf chunk : chunks) {
       assertThat(chunk.refCnt()).as("every read buffer released").isZero();
@@ -126,7 +124,7 @@ class TlsFrontendFuzzTest {
         return new RouteDecision.Forward(
             "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.V2_WITH_TLVS, name, null);
       }
-      return new RouteDecision.Refuse("not_allowed", name, name != null);
+      return new RouteDecision.Refuse(Reason.NOT_ALLOWED, name, name != null);
     };
   }
 }

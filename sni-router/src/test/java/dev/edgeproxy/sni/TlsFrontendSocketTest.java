@@ -2,6 +2,7 @@ package dev.edgeproxy.sni;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.bootstrap.ServerBootstrap;
@@ -345,7 +346,7 @@ class TlsFrontendSocketTest {
       assertThat(opened.id()).matches("[0-9a-f]{16}");
     }
     ConnectionRecord record = events.awaitClosed();
-    assertThat(record.decision()).isEqualTo("forwarded");
+    assertThat(record.decision()).isEqualTo(Decision.FORWARDED);
     assertThat(record.reason()).isNull();
     assertThat(record.host()).isEqualTo(HOST);
     assertThat(record.endpoint()).isEqualTo(upstream.label());
@@ -361,13 +362,13 @@ class TlsFrontendSocketTest {
   void refusedNameGetsUnrecognizedNameAndNothingReachesABackend(Transport transport) throws Exception {
     start(transport);
     startBackend(true, true);
-    int port = startFrontend(r -> new RouteDecision.Refuse("not_allowed", r.serverName(), true), Duration.ofSeconds(30));
+    int port = startFrontend(r -> new RouteDecision.Refuse(Reason.NOT_ALLOWED, r.serverName(), true), Duration.ofSeconds(30));
     try (SSLSocket client = tlsClient(port)) {
       assertThatThrownBy(client::startHandshake).isInstanceOf(SSLException.class).hasMessageContaining("unrecognized_name");
     }
     ConnectionRecord record = events.awaitClosed();
-    assertThat(record.decision()).isEqualTo("refused");
-    assertThat(record.reason()).isEqualTo("not_allowed");
+    assertThat(record.decision()).isEqualTo(Decision.REFUSED);
+    assertThat(record.reason()).isEqualTo(Reason.NOT_ALLOWED);
     assertThat(backendChannels).isEmpty();
   }
 
@@ -387,7 +388,7 @@ class TlsFrontendSocketTest {
       assertThat(new String(answer, StandardCharsets.US_ASCII)).isEqualTo("got " + (hello.length + rest.length));
     }
     ConnectionRecord record = events.awaitClosed();
-    assertThat(record.decision()).isEqualTo("forwarded");
+    assertThat(record.decision()).isEqualTo(Decision.FORWARDED);
     assertThat(record.bytesIn()).isEqualTo(hello.length + rest.length);
     assertThat(record.bytesOut()).isEqualTo(("got " + (hello.length + rest.length)).length());
   }
@@ -416,21 +417,18 @@ class TlsFrontendSocketTest {
             }
           });
       Channel inbound = frontendChannels.poll(5, TimeUnit.SECONDS);
-      // The relay must stop reading the client while the backend channel is not writable.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      Channel outbound = null;
-      boolean paused = false;
-      while (System.nanoTime() < deadline && !paused) {
-        Thread.sleep(20);
-        RelayHandler relay = (RelayHandler) inbound.pipeline().get(PipelineNames.RELAY);
-        if (relay != null) {
-          outbound = relay.peer(inbound);
-          paused = !inbound.config().isAutoRead() && !writer.isDone();
-        }
-      }
-      assertThat(paused).as("client reads paused").isTrue();
-      Thread.sleep(300); // stalled for a while: what does the proxy hold?
-      Channel backendSide = outbound;
+      Relay relay = (Relay) events.forwarded.poll(5, TimeUnit.SECONDS);
+      assertThat(relay).as("forwarded").isNotNull();
+      // The relay must stop reading the client while the backend channel is not writable...
+      await("client reads paused")
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> !inbound.config().isAutoRead() && !writer.isDone());
+      // ...and stay so, the client blocked by TCP: what does the proxy hold meanwhile?
+      await("client reads stay paused")
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !inbound.config().isAutoRead() && !writer.isDone());
+      Channel backendSide = relay.peerOf(inbound);
       long pending =
           inbound.eventLoop().submit(() -> backendSide.unsafe().outboundBuffer().totalPendingWriteBytes()).get();
       assertThat(pending).isLessThan(1 << 20); // bounded by the write-buffer high-water mark plus one read
@@ -477,8 +475,8 @@ class TlsFrontendSocketTest {
       assertThatThrownBy(client::startHandshake).isInstanceOf(IOException.class);
     }
     ConnectionRecord record = events.awaitClosed();
-    assertThat(record.decision()).isEqualTo("error");
-    assertThat(record.reason()).isEqualTo("no_backend");
+    assertThat(record.decision()).isEqualTo(Decision.ERROR);
+    assertThat(record.reason()).isEqualTo(Reason.NO_BACKEND);
     assertThat(events.connectFailed).containsExactly(a.label(), b.label());
   }
 
@@ -494,7 +492,7 @@ class TlsFrontendSocketTest {
       assertThat(readUntilClosed(client)).isTrue();
     }
     ConnectionRecord record = events.awaitClosed();
-    assertThat(record.reason()).isEqualTo("idle_timeout");
+    assertThat(record.reason()).isEqualTo(Reason.IDLE_TIMEOUT);
     awaitValue(upstream.releases(), 1);
   }
 
@@ -526,8 +524,8 @@ class TlsFrontendSocketTest {
       accepted.get(5, TimeUnit.SECONDS).close();
     }
     ConnectionRecord record = events.awaitClosed();
-    assertThat(record.decision()).isEqualTo("forwarded");
-    assertThat(record.reason()).isEqualTo("half_closed_timeout");
+    assertThat(record.decision()).isEqualTo(Decision.FORWARDED);
+    assertThat(record.reason()).isEqualTo(Reason.HALF_CLOSED_TIMEOUT);
     awaitValue(upstream.releases(), 1);
   }
 
@@ -544,8 +542,8 @@ class TlsFrontendSocketTest {
       assertThat(readUntilClosed(client)).isTrue();
     }
     ConnectionRecord record = events.awaitClosed();
-    assertThat(record.decision()).isEqualTo("forwarded");
-    assertThat(record.reason()).isEqualTo("revoked");
+    assertThat(record.decision()).isEqualTo(Decision.FORWARDED);
+    assertThat(record.reason()).isEqualTo(Reason.REVOKED);
   }
 
   /** True when the peer closed (EOF or reset) before the socket's read timeout. */
@@ -566,10 +564,7 @@ class TlsFrontendSocketTest {
     }
   }
 
-  static void awaitValue(AtomicInteger value, int expected) throws InterruptedException {
-    for (int i = 0; i < 500 && value.get() != expected; i++) {
-      Thread.sleep(10);
-    }
-    assertThat(value).hasValue(expected);
+  static void awaitValue(AtomicInteger value, int expected) {
+    await().atMost(Duration.ofSeconds(5)).until(value::get, v -> v == expected);
   }
 }

@@ -49,7 +49,7 @@ class LauncherE2eTest {
     String announce =
         "edge-proxy: writing the " + (aot ? "AOT cache" : "class-data archive"); // the launcher's one line
 
-    String first = runUntilListeningThenStop(dir, cds, "first", java.path(), null);
+    String first = runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "first", java.path(), pid -> {});
     await("the archive written at exit")
         .atMost(Duration.ofSeconds(120))
         .until(() -> Files.isRegularFile(archive) && Files.size(archive) > 0
@@ -62,7 +62,11 @@ class LauncherE2eTest {
         .isEmpty();
     assertThat(first.lines().filter(l -> l.contains(announce)).count()).isEqualTo(1);
 
-    String second = runUntilListeningThenStop(dir, cds, "second", java.path(), archive);
+    String second =
+        runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "second", java.path(), pid ->
+            assertThat(LauncherJavas.mapsOf(pid))
+                .as("the JVM's mappings (the archive must be in use)")
+                .contains(archive.toString()));
     assertThat(second)
         .doesNotContain("[cds]")
         .doesNotContain("[aot]")
@@ -70,9 +74,50 @@ class LauncherE2eTest {
         .doesNotContain("cannot count its own direct memory");
   }
 
-  /** Runs the launcher until the admin port listens; when {@code mapped} is set, checks the JVM maps it. */
+  /**
+   * The role installs edge-proxy-VERSION.jar, points edge-proxy.jar at it, and switches the link before it
+   * restarts the running proxy, whose exit then writes the archive. On the fleet's first upgrade the new version
+   * started from that archive, which the JVM refused without a word (it was made from the old jar), and no start
+   * after it wrote a new one: the new version must get an archive of its own, and use it.
+   */
+  @Test
+  void anUpgradeThroughTheJarLinkGetsAnArchiveOfItsOwn() throws Exception {
+    ProxyConfig config = new ProxyConfig().pool("local", "127.0.0.1:9").allow("www.example.test");
+    Path dir = EdgeProxyProcess.writeFiles(config);
+    Path cds = WorkDirs.create("launcher-upgrade-cds");
+    Path install = WorkDirs.create("launcher-upgrade-install");
+    Path link = install.resolve("edge-proxy.jar");
+    Path v1 = Files.copy(EdgeProxyProcess.jar(), install.resolve("edge-proxy-1.jar"));
+    Files.createSymbolicLink(link, v1.getFileName());
+
+    // as site.yml upgrades: the new jar beside the old one and the link switched while v1 runs, then v1 stopped
+    runUntilListeningThenStop(dir, cds, link, "v1", pid -> {
+      Path v2 = Files.copy(EdgeProxyProcess.jar(), install.resolve("edge-proxy-2.jar"));
+      Files.delete(link);
+      Files.createSymbolicLink(link, v2.getFileName());
+    });
+    String first = runUntilListeningThenStop(dir, cds, link, "v2-first", pid -> {});
+    assertThat(first).as("v2 has no archive of its own yet: it writes one").contains("class-data archive");
+    String[] maps = new String[1];
+    runUntilListeningThenStop(dir, cds, link, "v2-second", pid -> maps[0] = Files.readString(Path.of("/proc/" + pid + "/maps")));
+    assertThat(maps[0]).as("v2's second start maps an archive from the CDS directory").contains(cds.toString());
+  }
+
+  @FunctionalInterface
+  private interface WhileRunning {
+    void run(long pid) throws Exception;
+  }
+
+
+  /** Runs the launcher until the admin port listens, runs {@code whileRunning} with the JVM's pid, stops it. */
+  private static String runUntilListeningThenStop(Path dir, Path cds, Path jar, String name, WhileRunning whileRunning)
+      throws Exception {
+    return runUntilListeningThenStop(dir, cds, jar, name, LauncherJavas.current().path(), whileRunning);
+  }
+
+  /** As above, with the launcher's {@code JAVA}. */
   private static String runUntilListeningThenStop(
-      Path dir, Path cds, String name, String java, Path mapped) throws Exception {
+      Path dir, Path cds, Path jar, String name, String java, WhileRunning whileRunning) throws Exception {
     int admin = adminPort(dir);
     try (ChildProcess proxy =
         ChildProcess.start(
@@ -82,7 +127,7 @@ class LauncherE2eTest {
                 dir.resolve("edge-proxy.yaml").toString()),
             dir,
             Map.of(
-                "EDGE_PROXY_JAR", EdgeProxyProcess.jar().toString(),
+                "EDGE_PROXY_JAR", jar.toString(),
                 "EDGE_PROXY_CDS_DIR", cds.toString(),
                 "JAVA", java))) {
       await(name + " run listening")
@@ -92,11 +137,7 @@ class LauncherE2eTest {
                 assertThat(proxy.alive()).as(proxy.diagnostics()).isTrue();
                 return Ports.listening("127.0.0.1", admin);
               });
-      if (mapped != null) {
-        assertThat(LauncherJavas.mapsOf(proxy.pid()))
-            .as("the JVM's mappings (the archive must be in use)")
-            .contains(mapped.toString());
-      }
+      whileRunning.run(proxy.pid());
       assertThat(proxy.terminate(Duration.ofSeconds(180))).as(proxy.diagnostics()).isZero();
       return proxy.stdout() + "\n" + proxy.stderr();
     }

@@ -15,7 +15,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -27,8 +26,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -77,13 +74,13 @@ class MemoryBudgetE2eTest {
         int incompleteHellos = (int) (budget / INCOMPLETE_HELLO_BYTES); // and another
 
         ProxyChecks.assertForwarded(proxy, "www.example.test"); // warm: the test's own TLS set-up is not timed
-        Probes probes = new Probes(proxy, clientHello("echo.example.test"));
+        Probes probes = new Probes(proxy, TlsConnection.clientHello("echo.example.test"));
         Probes.Drained storm = null;
         List<Socket> attack = Collections.synchronizedList(new ArrayList<>());
         AtomicLong maxUsed = new AtomicLong();
         probes.start(() -> maxUsed.accumulateAndGet(metric(proxy, "edge_memory_budget_used_bytes"), Math::max));
         try {
-          byte[] hello = clientHello("firehose.example.test");
+          byte[] hello = TlsConnection.clientHello("firehose.example.test");
           byte[] partial = incompleteHello();
           for (int i = 0; i < Math.max(stalledClients, incompleteHellos); i++) {
             if (i < stalledClients) {
@@ -173,18 +170,6 @@ class MemoryBudgetE2eTest {
     out.write(bytes);
     out.flush();
     return socket;
-  }
-
-  /** A JDK TLS client's first flight for {@code host}. */
-  static byte[] clientHello(String host) throws Exception {
-    SSLEngine engine = SSLContext.getDefault().createSSLEngine(host, 443);
-    engine.setUseClientMode(true);
-    ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
-    engine.wrap(ByteBuffer.allocate(0), out);
-    out.flip();
-    byte[] bytes = new byte[out.remaining()];
-    out.get(bytes);
-    return bytes;
   }
 
   /** The first {@value #INCOMPLETE_HELLO_BYTES} bytes of a hello that fills one 16 KiB record. */

@@ -213,13 +213,7 @@ class RefusalE2eTest {
 
   /** The first flight of a JDK TLS client for {@code host}: one handshake record holding the ClientHello. */
   private static byte[] jdkClientHello(String host) throws Exception {
-    javax.net.ssl.SSLEngine engine = javax.net.ssl.SSLContext.getDefault().createSSLEngine(host, 443);
-    engine.setUseClientMode(true);
-    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
-    engine.wrap(java.nio.ByteBuffer.allocate(0), out);
-    out.flip();
-    byte[] bytes = new byte[out.remaining()];
-    out.get(bytes);
+    byte[] bytes = TlsConnection.clientHello(host);
     assertThat(bytes[0]).as("a handshake record").isEqualTo((byte) 0x16);
     assertThat(((bytes[3] & 0xff) << 8 | bytes[4] & 0xff) + 5).as("exactly one record").isEqualTo(bytes.length);
     return bytes;

@@ -10,6 +10,7 @@ import dev.edgeproxy.e2e.support.EdgeProxyProcess;
 import dev.edgeproxy.e2e.support.Exec;
 import dev.edgeproxy.e2e.support.NginxBackend;
 import dev.edgeproxy.e2e.support.Ports;
+import dev.edgeproxy.e2e.support.PrometheusText;
 import dev.edgeproxy.e2e.support.TlsConnection;
 import dev.edgeproxy.e2e.support.Tools;
 import dev.edgeproxy.e2e.support.WorkDirs;
@@ -236,15 +237,15 @@ class SoakE2eTest {
     /** Waits until no client connection is open, runs a full GC in the child, then reads /metrics. */
     Sample sampleWhenIdle() {
       await("no open client connection").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-          .until(() -> SoakMetrics.sum(metrics(), "edge_connections_active", "") == 0);
+          .until(() -> PrometheusText.sum(metrics(), "edge_connections_active", "") == 0);
       Exec.Result gc = Exec.run(List.of(JCMD.toString(), Long.toString(process.pid()), "GC.run"),
           Duration.ofSeconds(60));
       assertThat(gc.exitCode()).as(gc.describe()).isZero();
       String text = metrics();
       return new Sample(
-          (long) SoakMetrics.sum(text, "jvm_memory_used_bytes", "area=\"heap\""),
-          (long) SoakMetrics.sum(text, "jvm_buffer_memory_used_bytes", "id=\"direct\""),
-          (long) SoakMetrics.sum(text, "process_files_open_files", ""));
+          (long) PrometheusText.sum(text, "jvm_memory_used_bytes", "area=\"heap\""),
+          (long) PrometheusText.sum(text, "jvm_buffer_memory_used_bytes", "id=\"direct\""),
+          (long) PrometheusText.sum(text, "process_files_open_files", ""));
     }
 
     String metrics() {

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * The admin HTTP endpoint ({@code listeners.admin}): {@code /healthz /readyz /metrics /status
  * /allowlist}, {@code POST /sync} and {@code POST /hooks/git}; see {@link AdminHandler}.
  *
- * <p>Bounded everywhere (see {@link AdminConnectionLimit} and {@link AdminGate}): at most {@code
+ * <p>Bounded everywhere (see {@link ListenerConnectionLimit} and {@link AdminGate}): at most {@code
  * maxConnections} connections; every request head is judged (allowFrom, path, token, webhook
  * signature header) before its body is read; bodies are capped at {@link #MAX_BODY_BYTES} for a
  * signed webhook and {@link #MAX_SMALL_BODY_BYTES} for anything else (413); a request must arrive
@@ -77,7 +77,14 @@ public final class AdminServer implements AutoCloseable {
     ThreadPoolExecutor executor = newExecutor();
     AdminMetrics metrics = AdminMetrics.bind(context);
     AdminHandler handler = new AdminHandler(config, context, metrics, executor);
-    AdminConnectionLimit limit = new AdminConnectionLimit(config);
+    ListenerConnectionLimit limit =
+        new ListenerConnectionLimit(
+            "admin",
+            config.maxConnections(),
+            config.maxConnectionsFromOutside(),
+            config::allows,
+            AdminReply.JSON,
+            "{\"error\": \"too many admin connections, retry later\"}\n");
     ServerBootstrap b =
         new ServerBootstrap()
             .group(acceptors, workers)

@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * The health listener ({@code listeners.health}): {@code GET /healthz} and {@code GET /readyz}
  * only, for checkers outside the mesh (a Route53 health check). Answers are one word with no
  * reasons (those stay on the admin endpoint), every connection is closed after one answer, request
- * heads are capped at {@link #MAX_HEAD_BYTES} and bodies are not accepted, so a checker or a
- * stranger costs one small, short-lived connection.
+ * heads are capped at {@link #MAX_HEAD_BYTES}, bodies are not accepted and at most {@code
+ * maxConnections} are open at once ({@link ListenerConnectionLimit}), so a checker or a stranger
+ * costs one small, short-lived connection and a flood of them a bounded number.
  */
 public final class HealthServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HealthServer.class);
@@ -68,6 +69,14 @@ public final class HealthServer implements AutoCloseable {
       AdminContext context)
       throws InterruptedException {
     Handler handler = new Handler(config, context);
+    ListenerConnectionLimit limit =
+        new ListenerConnectionLimit(
+            "health",
+            config.maxConnections(),
+            config.maxConnectionsFromOutside(),
+            config::allows,
+            "text/plain; charset=utf-8",
+            "busy\n");
     ServerBootstrap b =
         new ServerBootstrap()
             .group(acceptors, workers)
@@ -77,6 +86,7 @@ public final class HealthServer implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     ch.pipeline()
+                        .addLast(limit)
                         .addLast(new ReadTimeoutHandler(IDLE_SECONDS))
                         .addLast(new HttpServerCodec(MAX_HEAD_BYTES, MAX_HEAD_BYTES, 1024))
                         .addLast(new HttpObjectAggregator(0))

@@ -2,6 +2,7 @@ package dev.edgeproxy.server.limits;
 
 import dev.edgeproxy.sni.ConnectionIds;
 import dev.edgeproxy.sni.ConnectionTracker;
+import dev.edgeproxy.sni.Reason;
 import dev.edgeproxy.sni.RouterEvents;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -40,7 +41,7 @@ public final class AcceptGate extends ChannelInitializer<Channel> {
   protected void initChannel(Channel ch) {
     if (!limits.tryAcquireConnection()) {
       ConnectionTracker tracker = ConnectionTracker.accept(ch, ConnectionIds.next(), listener, events);
-      tracker.refuse("limit", null);
+      tracker.refuse(Reason.LIMIT, null);
       ch.close();
       return;
     }

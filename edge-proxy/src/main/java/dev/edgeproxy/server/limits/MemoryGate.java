@@ -3,6 +3,7 @@ package dev.edgeproxy.server.limits;
 import dev.edgeproxy.sni.ConnectionIds;
 import dev.edgeproxy.sni.ConnectionTracker;
 import dev.edgeproxy.sni.MemoryBudget;
+import dev.edgeproxy.sni.Reason;
 import dev.edgeproxy.sni.RouterEvents;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -11,7 +12,7 @@ import io.netty.channel.ChannelInitializer;
 /**
  * Admission by memory, before anything else sees an accepted connection: while the data path's
  * {@link MemoryBudget} is past its refusal threshold, new connections are closed at once (nothing
- * read, nothing allocated) and counted as refused with reason {@value MemoryBudget#REASON_REFUSED};
+ * read, nothing allocated) and counted as refused with reason {@code memory_budget};
  * otherwise the listener's own gate takes over.
  */
 @ChannelHandler.Sharable
@@ -33,7 +34,7 @@ public final class MemoryGate extends ChannelInitializer<Channel> {
     if (!budget.admitting()) {
       budget.refusedConnection();
       ConnectionTracker tracker = ConnectionTracker.accept(ch, ConnectionIds.next(), listener, events);
-      tracker.refuse(MemoryBudget.REASON_REFUSED, null);
+      tracker.refuse(Reason.MEMORY_BUDGET, null);
       ch.close();
       return;
     }

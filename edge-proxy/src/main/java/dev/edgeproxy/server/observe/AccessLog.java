@@ -144,8 +144,8 @@ public final class AccessLog implements AutoCloseable {
     field(sb, "client", r.connection().client().getAddress().getHostAddress());
     sb.append(",\"clientPort\":").append(r.connection().client().getPort());
     field(sb, "host", r.host());
-    field(sb, "decision", r.decision());
-    field(sb, "reason", r.reason());
+    field(sb, "decision", r.decision().wireName());
+    field(sb, "reason", r.reason() == null ? null : r.reason().wireName());
     field(sb, "pool", r.pool());
     field(sb, "endpoint", r.endpoint());
     sb.append(",\"bytesIn\":").append(r.bytesIn());
@@ -167,9 +167,9 @@ public final class AccessLog implements AutoCloseable {
         + " host="
         + textValue(r.host())
         + " decision="
-        + r.decision()
+        + r.decision().wireName()
         + " reason="
-        + orDash(r.reason())
+        + (r.reason() == null ? "-" : r.reason().wireName())
         + " pool="
         + orDash(r.pool())
         + " endpoint="

@@ -64,10 +64,9 @@ public final class BuildInfo {
    */
   public static String hash(EdgeProxyConfig config) {
     String text = config.toString().replace(config.node().toString(), "NodeConfig[]");
-    for (AdminListenerConfig admin : config.listeners().admin().stream().toList()) {
-      String own = admin.toString();
-      text = text.replace(own, own.replace("binds=" + admin.binds(), "binds=[]"));
-    }
+    AdminListenerConfig admin = config.listeners().admin();
+    String own = admin.toString();
+    text = text.replace(own, own.replace("binds=" + admin.binds(), "binds=[]"));
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256")

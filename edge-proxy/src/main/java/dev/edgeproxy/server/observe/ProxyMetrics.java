@@ -66,8 +66,9 @@ public final class ProxyMetrics {
 
   void closed(ConnectionRecord r) {
     activeGauge(r.connection().listener()).decrementAndGet();
-    String reason = r.reason() == null ? "none" : r.reason();
-    String key = r.connection().listener() + '\0' + r.decision() + '\0' + reason;
+    String outcome = r.decision().wireName();
+    String reason = r.reason() == null ? "none" : r.reason().wireName();
+    String key = r.connection().listener() + '\0' + outcome + '\0' + reason;
     connections
         .computeIfAbsent(
             key,
@@ -75,7 +76,7 @@ public final class ProxyMetrics {
                 Counter.builder("edge.connections")
                     .description("Connections by listener, outcome and reason, counted when they end")
                     .tag("listener", r.connection().listener())
-                    .tag("outcome", r.decision())
+                    .tag("outcome", outcome)
                     .tag("reason", reason)
                     .register(registry))
         .increment();

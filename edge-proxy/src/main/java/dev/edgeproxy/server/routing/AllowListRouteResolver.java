@@ -5,6 +5,7 @@ import dev.edgeproxy.allowlist.HostName;
 import dev.edgeproxy.server.pool.BackendPool;
 import dev.edgeproxy.server.pool.Routing;
 import dev.edgeproxy.sni.ProxyHeaderSpec;
+import dev.edgeproxy.sni.Reason;
 import dev.edgeproxy.sni.RouteDecision;
 import dev.edgeproxy.sni.RouteRequest;
 import dev.edgeproxy.sni.RouteResolver;
@@ -47,20 +48,20 @@ public final class AllowListRouteResolver implements RouteResolver {
         // An explicit operator choice: no allow-list check, and no AUTHORITY TLV to send.
         return forward(table, table.noSniPool().get(), null, null, false);
       }
-      return new RouteDecision.Refuse("no_sni", null, true);
+      return new RouteDecision.Refuse(Reason.NO_SNI, null, true);
     }
     Optional<HostName> parsed = HostName.tryParse(raw);
     if (parsed.isEmpty()) {
-      return new RouteDecision.Refuse("invalid_host", null, true);
+      return new RouteDecision.Refuse(Reason.INVALID_HOST, null, true);
     }
     HostName host = parsed.get();
     AllowListSnapshot.Decision decision = snapshot.get().decide(host);
     String poolName = decision.backend() != null ? decision.backend() : table.defaultBackend().orElse(null);
-    String refusal =
+    Reason refusal =
         switch (decision.outcome()) {
           case ALLOWED -> null;
-          case DENIED -> "denied";
-          case NOT_ALLOWED -> "not_allowed";
+          case DENIED -> Reason.DENIED;
+          case NOT_ALLOWED -> Reason.NOT_ALLOWED;
         };
     if (refusal != null && table.enforce()) {
       return new RouteDecision.Refuse(refusal, host.value(), true);
@@ -69,15 +70,15 @@ public final class AllowListRouteResolver implements RouteResolver {
   }
 
   private RouteDecision forward(
-      Routing table, String poolName, String host, String wouldRefuse, boolean authority) {
+      Routing table, String poolName, String host, Reason wouldRefuse, boolean authority) {
     Optional<BackendPool> pool = table.pool(poolName);
     if (pool.isEmpty()) {
-      return new RouteDecision.Refuse("no_backend", host, false);
+      return new RouteDecision.Refuse(Reason.NO_BACKEND, host, false);
     }
     BackendPool p = pool.get();
     List<Upstream> candidates = listener == Listener.TLS ? p.tlsCandidates() : p.httpCandidates();
     if (candidates.isEmpty()) {
-      return new RouteDecision.Refuse("no_backend", host, false);
+      return new RouteDecision.Refuse(Reason.NO_BACKEND, host, false);
     }
     ProxyHeaderSpec header = p.proxyHeader();
     if (!authority && header.authorityTlv()) {

@@ -13,6 +13,7 @@ import dev.edgeproxy.config.EdgeProxyConfig;
 import dev.edgeproxy.server.observe.AllowListMeters;
 import dev.edgeproxy.server.observe.ServerEvents;
 import dev.edgeproxy.server.routing.ConfigRoutes;
+import dev.edgeproxy.sni.Reason;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -256,7 +257,7 @@ public final class AllowListService implements AutoCloseable {
       }
       Optional<HostName> host = HostName.tryParse(c.host());
       if (host.isPresent() && !now.decide(host.get()).allowed() && config.allowlist().enforce()) {
-        c.handle().close("revoked");
+        c.handle().close(Reason.REVOKED);
         closed++;
       }
     }

@@ -7,6 +7,8 @@ import dev.edgeproxy.config.ConfigException;
 import dev.edgeproxy.config.ConfigLoader;
 import dev.edgeproxy.config.HealthListenerConfig;
 import dev.edgeproxy.server.AdminFixture;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +16,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
@@ -25,6 +29,11 @@ class HealthListenerTest {
   @TempDir Path dir;
 
   private String yaml(AdminFixture fx, int healthPort, String allowFrom, Path allowList) {
+    return yaml(fx, healthPort, allowFrom, allowList, "");
+  }
+
+  /** {@code extraHealthKeys}: more lines of {@code listeners.health}, each indented by four spaces. */
+  private String yaml(AdminFixture fx, int healthPort, String allowFrom, Path allowList, String extraHealthKeys) {
     return """
         listeners:
           tls:
@@ -34,6 +43,7 @@ class HealthListenerTest {
           health:
             bind: "127.0.0.1:%d"
             allowFrom: [%s]
+        %s
         backends:
           web:
             tls: ["127.0.0.1:%d"]
@@ -44,7 +54,7 @@ class HealthListenerTest {
         accessLog:
           format: none
         """
-        .formatted(fx.tlsPort, fx.adminPort, healthPort, allowFrom, fx.backendPort, allowList);
+        .formatted(fx.tlsPort, fx.adminPort, healthPort, allowFrom, extraHealthKeys, fx.backendPort, allowList);
   }
 
   private static HttpResponse<String> send(String method, int port, String path) throws Exception {
@@ -102,12 +112,73 @@ class HealthListenerTest {
     }
   }
 
+  /**
+   * A flood of idle connections (slowloris) holds at most {@code maxConnections}: the next one is
+   * answered 503 {@code busy} and closed at once, and a slot freed is usable again; strangers
+   * outside {@code allowFrom} hold at most a quarter, so checkers that are allowed keep the rest.
+   */
+  @Test
+  void capsOpenConnectionsAndLeavesStrangersAQuarter() throws Exception {
+    Path list = Files.writeString(dir.resolve("allowlist.yaml"), "allow: [a.example.com]\n");
+    int port = AdminFixture.freePort();
+    try (AdminFixture fx = new AdminFixture()) {
+      fx.start(yaml(fx, port, "\"127.0.0.0/8\"", list, "    maxConnections: 4"), Map.of(), name -> null);
+      await().atMost(Duration.ofSeconds(15)).until(() -> send("GET", port, "/healthz").statusCode() == 200);
+      List<Socket> idle = new ArrayList<>();
+      try {
+        for (int i = 0; i < 4; i++) {
+          idle.add(new Socket(InetAddress.getLoopbackAddress(), port));
+        }
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> AdminBoundsTest.answerWithoutBody(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .startsWith("HTTP/1.1 503"));
+        assertThat(AdminBoundsTest.answerWithoutBody(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
+            .as("over the cap").startsWith("HTTP/1.1 503").endsWith("busy\n");
+        idle.remove(0).close();
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> AdminBoundsTest.answerWithoutBody(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .startsWith("HTTP/1.1 200"));
+      } finally {
+        for (Socket s : idle) {
+          s.close();
+        }
+      }
+    }
+    try (AdminFixture fx = new AdminFixture()) {
+      fx.start(yaml(fx, port, "\"10.0.0.0/8\"", list, "    maxConnections: 8"), Map.of(), name -> null);
+      List<Socket> idle = new ArrayList<>();
+      try {
+        for (int i = 0; i < 2; i++) { // a quarter of 8 from outside allowFrom
+          idle.add(new Socket(InetAddress.getLoopbackAddress(), port));
+        }
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> AdminBoundsTest.answerWithoutBody(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .startsWith("HTTP/1.1 503"));
+        idle.remove(0).close();
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> AdminBoundsTest.answerWithoutBody(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .startsWith("HTTP/1.1 403"));
+      } finally {
+        for (Socket s : idle) {
+          s.close();
+        }
+      }
+    }
+  }
+
   @Test
   void defaultsAndUnknownKeys() throws Exception {
     var config = ConfigLoader.loadFromString("listeners:\n  health: {}\n", "t.yaml", Map.of());
     HealthListenerConfig health = config.listeners().health().orElseThrow();
     assertThat(health.binds()).isEqualTo(HealthListenerConfig.DEFAULT_BINDS);
     assertThat(health.allowFrom()).isEqualTo(HealthListenerConfig.EVERYONE);
+    assertThat(health.maxConnections()).isEqualTo(HealthListenerConfig.DEFAULT_MAX_CONNECTIONS);
+    ConfigException zero =
+        Assertions.catchThrowableOfType(
+            () -> ConfigLoader.loadFromString("listeners:\n  health:\n    maxConnections: 0\n", "t.yaml", Map.of()),
+            ConfigException.class);
+    assertThat(zero).isNotNull();
+    assertThat(zero.problems().toString()).contains("maxConnections");
     assertThat(ConfigLoader.loadFromString("node: {name: x}\n", "t.yaml", Map.of()).listeners().health()).isEmpty();
 
     ConfigException bad =

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgeproxy.sni.ConnectionInfo;
 import dev.edgeproxy.sni.ConnectionRecord;
+import dev.edgeproxy.sni.Decision;
+import dev.edgeproxy.sni.Reason;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AccessLogTest {
-  private static ConnectionRecord record(String host, String decision, String reason) {
+  private static ConnectionRecord record(String host, Decision decision, Reason reason) {
     return new ConnectionRecord(
         new ConnectionInfo(
             "0123456789abcdef",
@@ -26,8 +28,8 @@ class AccessLogTest {
         host,
         decision,
         reason,
-        decision.equals("forwarded") ? "traefik" : null,
-        decision.equals("forwarded") ? "100.64.0.10:443" : null,
+        decision == Decision.FORWARDED ? "traefik" : null,
+        decision == Decision.FORWARDED ? "100.64.0.10:443" : null,
         517,
         4096,
         TimeUnit.MILLISECONDS.toNanos(1234));
@@ -35,7 +37,7 @@ class AccessLogTest {
 
   @Test
   void jsonLineHasTheSpecKeysAndLeavesOutAbsentOnes() throws Exception {
-    JsonNode forwarded = new ObjectMapper().readTree(AccessLog.json(record("grafana.example.com", "forwarded", null)));
+    JsonNode forwarded = new ObjectMapper().readTree(AccessLog.json(record("grafana.example.com", Decision.FORWARDED, null)));
     assertThat(Instant.parse(forwarded.get("time").asText())).isNotNull();
     assertThat(forwarded.get("id").asText()).isEqualTo("0123456789abcdef");
     assertThat(forwarded.get("listener").asText()).isEqualTo("tls");
@@ -50,14 +52,14 @@ class AccessLogTest {
     assertThat(forwarded.get("bytesOut").asLong()).isEqualTo(4096);
     assertThat(forwarded.get("durationMs").asLong()).isEqualTo(1234);
 
-    JsonNode noSni = new ObjectMapper().readTree(AccessLog.json(record(null, "refused", "no_sni")));
+    JsonNode noSni = new ObjectMapper().readTree(AccessLog.json(record(null, Decision.REFUSED, Reason.NO_SNI)));
     assertThat(noSni.has("host")).isFalse();
     assertThat(noSni.get("reason").asText()).isEqualTo("no_sni");
   }
 
   @Test
   void hostileHostTextIsEscaped() throws Exception {
-    String line = AccessLog.json(record("evil\"\n\u0001host", "refused", "invalid_host"));
+    String line = AccessLog.json(record("evil\"\n\u0001host", Decision.REFUSED, Reason.INVALID_HOST));
     assertThat(line).doesNotContain("\n");
     assertThat(new ObjectMapper().readTree(line).get("host").asText()).isEqualTo("evil\"\n\u0001host");
   }
@@ -67,7 +69,7 @@ class AccessLogTest {
     Path file = dir.resolve("logs/access.log");
     AccessLog log = AccessLog.open(AccessLog.Format.JSON, file);
     for (int i = 0; i < 1000; i++) {
-      log.record(record("h" + i + ".example.com", "refused", "not_allowed"));
+      log.record(record("h" + i + ".example.com", Decision.REFUSED, Reason.NOT_ALLOWED));
     }
     log.close();
     List<String> lines = Files.readAllLines(file);
@@ -78,7 +80,7 @@ class AccessLogTest {
 
   @Test
   void textFormatIsOneReadableLine() {
-    String line = AccessLog.text(record("grafana.example.com", "forwarded", null));
+    String line = AccessLog.text(record("grafana.example.com", Decision.FORWARDED, null));
     assertThat(line)
         .contains("id=0123456789abcdef", "host=grafana.example.com", "decision=forwarded", "reason=-", "durationMs=1234");
   }
@@ -86,7 +88,7 @@ class AccessLogTest {
   @Test
   void textFormatEscapesControlSpaceAndNonAsciiSoAHostCannotForgeLinesOrFields() {
     String hostile = "a.example\r\n2026-01-01T00:00:00Z id=forged decision=forwarded\u0000 \u00e9\\";
-    String line = AccessLog.text(record(hostile, "refused", "invalid_name"));
+    String line = AccessLog.text(record(hostile, Decision.REFUSED, Reason.INVALID_HOST));
     assertThat(line).doesNotContain("\n", "\r", "\u0000", "\u00e9", " id=forged");
     assertThat(line).matches("\\p{ASCII}*");
     assertThat(line)
@@ -98,7 +100,7 @@ class AccessLogTest {
   @Test
   void jsonFormatIsPureAsciiAndStillValidForAnyHost() throws Exception {
     String hostile = "\u00e9\u2028\u007f\ud800x\"\\";
-    String line = AccessLog.json(record(hostile, "refused", "invalid_name"));
+    String line = AccessLog.json(record(hostile, Decision.REFUSED, Reason.INVALID_HOST));
     assertThat(line).matches("[\\x20-\\x7e]*");
     assertThat(new ObjectMapper().readTree(line).get("host").asText()).isEqualTo(hostile);
   }

@@ -13,6 +13,7 @@ import dev.edgeproxy.server.pool.PoolEndpoint;
 import dev.edgeproxy.server.pool.Routing;
 import dev.edgeproxy.sni.ConnectionInfo;
 import dev.edgeproxy.sni.ProxyHeaderSpec;
+import dev.edgeproxy.sni.Reason;
 import dev.edgeproxy.sni.RouteDecision;
 import dev.edgeproxy.sni.RouteRequest;
 import java.net.InetSocketAddress;
@@ -103,7 +104,7 @@ class AllowListRouteResolverTest {
     } else {
       assertThat(d).isInstanceOf(RouteDecision.Refuse.class);
       RouteDecision.Refuse r = (RouteDecision.Refuse) d;
-      assertThat(r.reason()).isEqualTo(detail);
+      assertThat(r.why().wireName()).isEqualTo(detail);
       assertThat(r.alert()).isTrue();
     }
   }
@@ -111,7 +112,7 @@ class AllowListRouteResolverTest {
   @Test
   void noSniIsRefusedWithAnAlertUnlessAPoolIsNamed() {
     RouteDecision refused = resolve(routing(true, Optional.empty()), null);
-    assertThat(refused).isEqualTo(new RouteDecision.Refuse("no_sni", null, true));
+    assertThat(refused).isEqualTo(new RouteDecision.Refuse(Reason.NO_SNI, null, true));
 
     RouteDecision forwarded = resolve(routing(true, Optional.of("forgejo")), null);
     assertThat(forwarded).isInstanceOf(RouteDecision.Forward.class);
@@ -126,13 +127,13 @@ class AllowListRouteResolverTest {
   void shadowModeForwardsWhatWouldBeRefusedByTheListButNotBadNames() {
     Routing shadow = routing(false, Optional.empty());
     RouteDecision.Forward notAllowed = (RouteDecision.Forward) resolve(shadow, "unknown.example.com");
-    assertThat(notAllowed.wouldRefuseReason()).isEqualTo("not_allowed");
+    assertThat(notAllowed.wouldRefuseReason()).isEqualTo(Reason.NOT_ALLOWED);
     assertThat(notAllowed.pool()).isEqualTo("traefik");
     RouteDecision.Forward denied = (RouteDecision.Forward) resolve(shadow, "admin.example.com");
-    assertThat(denied.wouldRefuseReason()).isEqualTo("denied");
+    assertThat(denied.wouldRefuseReason()).isEqualTo(Reason.DENIED);
     assertThat(resolve(shadow, "bad_name.example.com"))
-        .isEqualTo(new RouteDecision.Refuse("invalid_host", null, true));
-    assertThat(resolve(shadow, null)).isEqualTo(new RouteDecision.Refuse("no_sni", null, true));
+        .isEqualTo(new RouteDecision.Refuse(Reason.INVALID_HOST, null, true));
+    assertThat(resolve(shadow, null)).isEqualTo(new RouteDecision.Refuse(Reason.NO_SNI, null, true));
   }
 
   @Test
@@ -140,10 +141,10 @@ class AllowListRouteResolverTest {
     Routing noDefault =
         new Routing(Map.of("empty", pool("empty", 0)), Optional.of("empty"), Optional.empty(), true);
     assertThat(resolve(noDefault, "grafana.example.com"))
-        .isEqualTo(new RouteDecision.Refuse("no_backend", "grafana.example.com", false));
+        .isEqualTo(new RouteDecision.Refuse(Reason.NO_BACKEND, "grafana.example.com", false));
     Routing unknownDefault = new Routing(Map.of(), Optional.of("nope"), Optional.empty(), true);
     assertThat(resolve(unknownDefault, "grafana.example.com"))
-        .isEqualTo(new RouteDecision.Refuse("no_backend", "grafana.example.com", false));
+        .isEqualTo(new RouteDecision.Refuse(Reason.NO_BACKEND, "grafana.example.com", false));
   }
 
   @Test

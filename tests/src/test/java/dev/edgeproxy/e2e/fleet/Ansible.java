@@ -14,10 +14,20 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Runs the repository's playbooks (ansible/playbooks) against an inventory file, from ansible/. */
+/**
+ * Runs the repository's playbooks (ansible/playbooks) against an inventory file, from ansible/, with the
+ * repository's ansible.cfg. What the test adds, for speed only: the pipelined nsenter connection
+ * (tests/nspawn/connection_plugins: one process per task instead of four), facts gathered once per node
+ * and kept in the work directory for the later runs ({@code gathering = smart}), and the time of each
+ * task in the log ({@code profile_tasks}).
+ */
 final class Ansible {
+  /** The inventory's connection: {@code community.docker.nsenter} with pipelining. */
+  static final String CONNECTION = "nsenter_pipelined";
   private static final Pattern RECAP =
       Pattern.compile("(?m)^(\\S+)\\s*:\\s*ok=(\\d+)\\s+changed=(\\d+)\\s+unreachable=(\\d+)\\s+failed=(\\d+)");
+  /** The header line of a task or handler in the default output. */
+  private static final Pattern TASK = Pattern.compile("(?:TASK|RUNNING HANDLER) \\[([^\\]]+)\\] \\**");
 
   /** One host's line of the PLAY RECAP. */
   record Recap(int ok, int changed, int unreachable, int failed) {}
@@ -45,15 +55,54 @@ final class Ansible {
       }
       return out;
     }
+
+    /** The tasks and handlers that reported a change on {@code host}, in order ("role : name"). */
+    List<String> changedTasks(String host) {
+      return results(host, "changed").stream().map(r -> r[1]).toList();
+    }
+
+    /**
+     * The output line at which {@code host} first reported ok or changed for {@code task} ("role : name"), or -1:
+     * lines are in the order things happened.
+     */
+    int lineOf(String task, String host) {
+      return results(host, "ok", "changed").stream().filter(r -> r[1].equals(task))
+          .mapToInt(r -> Integer.parseInt(r[0])).findFirst().orElse(-1);
+    }
+
+    /** {line number, task} of each result line of {@code host} with one of {@code statuses}. */
+    private List<String[]> results(String host, String... statuses) {
+      List<String[]> out = new ArrayList<>();
+      String task = "";
+      List<String> lines = result.stdout().lines().toList();
+      for (int i = 0; i < lines.size(); i++) {
+        String line = lines.get(i);
+        Matcher header = TASK.matcher(line);
+        if (header.matches()) {
+          task = header.group(1);
+          continue;
+        }
+        for (String status : statuses) {
+          if (line.startsWith(status + ": [" + host + "]") || line.startsWith(status + ": [" + host + " -> ")) {
+            out.add(new String[] {Integer.toString(i), task});
+            break;
+          }
+        }
+      }
+      return out;
+    }
   }
 
   private final Path ansibleDir;
+  private final Path connectionPlugins;
   private final Path work;
 
   Ansible(Path work) {
     this.ansibleDir = WorkDirs.target().getParent().getParent().resolve("ansible");
+    this.connectionPlugins = WorkDirs.target().getParent().resolve("nspawn/connection_plugins");
     this.work = work;
   }
+
 
   Path directory() {
     return ansibleDir;
@@ -71,6 +120,12 @@ final class Ansible {
           "ANSIBLE_NOCOLOR=1",
           "ANSIBLE_FORCE_COLOR=0",
           "ANSIBLE_RETRY_FILES_ENABLED=false",
+          "ANSIBLE_CONNECTION_PLUGINS=" + connectionPlugins,
+          "ANSIBLE_PIPELINING=true",
+          "ANSIBLE_GATHERING=smart",
+          "ANSIBLE_CACHE_PLUGIN=jsonfile",
+          "ANSIBLE_CACHE_PLUGIN_CONNECTION=" + work.resolve("ansible-facts"),
+          "ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks",
           "ansible-playbook", "-i", inventory.toString(), "-e", "@" + vars, "playbooks/" + playbook));
       argv.addAll(List.of(more));
       long start = System.nanoTime();

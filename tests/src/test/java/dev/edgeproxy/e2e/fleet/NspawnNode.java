@@ -19,7 +19,7 @@ import java.util.Optional;
  * Debian root ({@link NspawnRoot}) with {@code --volatile=overlay} (its writes go to a tmpfs and
  * vanish with it), in a network namespace of its own ({@link NodeNetwork}: reached from the test at
  * {@link NodeNetwork#nodeAddress()}). Ansible reaches it with the {@code community.docker.nsenter}
- * connection at the container's PID 1 as seen from here.
+ * connection (pipelined: {@link Ansible#CONNECTION}) at the container's PID 1 as seen from here.
  *
  * <p>Measured on this kind of machine: nspawn needs {@code --register=no --keep-unit} (no host
  * D-Bus), user namespaces ({@code -U}) do not work; {@code SIGRTMIN+4} to the container's init
@@ -69,7 +69,8 @@ final class NspawnNode implements AutoCloseable, Diagnosable {
                 "--hostname=" + name,
                 "--network-namespace-path=" + network.namespacePath(),
                 "--console=passive",
-                // the container's ceiling for LimitNOFILE (its init cannot raise its own hard limit)
+                // the container's ceiling for LimitNOFILE (its init cannot raise its own hard limit); where
+                // this process may not raise its hard limit (no CAP_SYS_RESOURCE), the ceiling stays ours
                 "--rlimit=RLIMIT_NOFILE=1048576"),
             workDir,
             // /proc/sys/net writable (the node's own namespace), so the role's sysctl settings apply
@@ -152,7 +153,7 @@ final class NspawnNode implements AutoCloseable, Diagnosable {
 
   /** Ansible inventory lines for this node (the host's vars). */
   String inventoryVars() {
-    return "ansible_connection: community.docker.nsenter, ansible_become: false, ansible_nsenter_pid: "
+    return "ansible_connection: " + Ansible.CONNECTION + ", ansible_become: false, ansible_nsenter_pid: "
         + init
         + ", ansible_python_interpreter: /usr/bin/python3";
   }

@@ -20,7 +20,7 @@ final class NspawnRoot {
   static synchronized Path get() {
     if (root == null) {
       Path script = WorkDirs.target().getParent().resolve("nspawn/build-root.sh");
-      Exec.Result r = Exec.run(List.of("bash", script.toString()), Duration.ofMinutes(15));
+      Exec.Result r = Exec.run(List.of("bash", script.toString()), Duration.ofMinutes(20));
       if (r.exitCode() != 0) {
         throw new IllegalStateException("cannot build the node root: " + r.describe());
       }

@@ -38,7 +38,7 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
     this.dir = dir;
     this.configFile = dir.resolve("edge-proxy.yaml");
     this.allowListFile = dir.resolve("allowlist.yaml");
-    this.stateFile = dir.resolve("allowlist-state.json");
+    this.stateFile = dir.resolve(config.stateFileName());
     this.process = process;
   }
 
@@ -81,6 +81,21 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
     return startProcess(dir, config, ChildProcess.start("edge-proxy", command, dir, env));
   }
 
+  /**
+   * Writes the files into a fresh work directory, lets {@code prepare} act on it (e.g. put a corrupt state file
+   * there), then starts the jar as {@link #start} does, run by {@code wrapper} (e.g. {@code unshare -m sh -c ...},
+   * which must end by exec-ing its arguments so that the jar keeps the process id).
+   */
+  public static EdgeProxyProcess startWrapped(ProxyConfig config, List<String> wrapper,
+      java.util.function.Consumer<Path> prepare) {
+    Path dir = writeFiles(config);
+    prepare.accept(dir);
+    List<String> command = new ArrayList<>(wrapper);
+    command.addAll(javaJar(List.of("-Dio.netty.leakDetection.level=" + config.leakDetectionLevel()),
+        "run", "--allow-root", "--config", dir.resolve("edge-proxy.yaml").toString()));
+    return startProcess(dir, config, ChildProcess.start("edge-proxy", command, dir, config.env()));
+  }
+
   private static EdgeProxyProcess startIn(Path dir, ProxyConfig config, String name) {
     ChildProcess process = ChildProcess.start(name,
         javaJar(List.of("-Dio.netty.leakDetection.level=" + config.leakDetectionLevel()),
@@ -106,8 +121,10 @@ public final class EdgeProxyProcess implements AutoCloseable, Diagnosable {
     try {
       Path allowList = dir.resolve("allowlist.yaml");
       Files.writeString(allowList, config.allowListYaml());
+      Path stateFile = dir.resolve(config.stateFileName());
+      Files.createDirectories(stateFile.getParent());
       Files.writeString(dir.resolve("edge-proxy.yaml"),
-          config.edgeProxyYaml(allowList.toString(), dir.resolve("allowlist-state.json").toString()));
+          config.edgeProxyYaml(allowList.toString(), stateFile.toString()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

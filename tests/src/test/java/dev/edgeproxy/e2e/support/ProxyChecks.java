@@ -62,6 +62,11 @@ public final class ProxyChecks {
     return status(proxy).path("sources").path(name);
   }
 
+  /** {@code /status pools.<pool>[0]}: the pool's first endpoint ({@code endpoint, healthy, active, listener}). */
+  public static JsonNode firstEndpoint(EdgeProxyProcess proxy, String pool) throws IOException, InterruptedException {
+    return status(proxy).path("pools").path(pool).path(0);
+  }
+
   /** Waits until {@code sources.<name>.lastError} is set and returns it. */
   public static String awaitSourceError(EdgeProxyProcess proxy, String name, Duration atMost) {
     return await("/status sources." + name + ".lastError set").atMost(atMost).pollInterval(Duration.ofMillis(250))

@@ -26,8 +26,14 @@ public final class ProxyConfig {
   final int tlsPort = Ports.free();
   final int tlsPortV6 = Ports.ipv6LoopbackUsable() ? Ports.free() : 0;
   final int adminPort = Ports.free();
+  private int httpPort;
+  private int healthPort;
+  private int healthMaxConnections;
+  private List<String> adminAllowFrom = List.of("127.0.0.0/8", "::1/128");
+  private List<String> healthAllowFrom = List.of();
   private final Map<String, Pool> pools = new LinkedHashMap<>();
   private final List<Route> routes = new ArrayList<>();
+  private final Map<String, String> httpEndpoints = new LinkedHashMap<>();
   private String defaultBackend;
   private String noSni = "refuse";
   private String clientHelloTimeout = "2s";
@@ -43,8 +49,11 @@ public final class ProxyConfig {
   private List<String> proxyProtocolFrom = List.of();
   private int maxConnections = 1000;
   private String idleTimeout = "5m";
+  private String halfClosedTimeout;
   private String drainTimeout = "3s";
   private String connectTimeout = "2s";
+  private String healthCheckInterval = "1s";
+  private String stateDirectory = "";
   private boolean syncTokenFromEnv;
 
   public ProxyConfig pool(String name, String endpoint) {
@@ -145,6 +154,12 @@ public final class ProxyConfig {
     return this;
   }
 
+  /** {@code limits.halfClosedTimeout}; left out (the product's default) unless set. */
+  public ProxyConfig halfClosedTimeout(String duration) {
+    this.halfClosedTimeout = duration;
+    return this;
+  }
+
   public ProxyConfig drainTimeout(String duration) {
     this.drainTimeout = duration;
     return this;
@@ -153,6 +168,49 @@ public final class ProxyConfig {
   /** {@code connectTimeout} of every pool (2s unless told). */
   public ProxyConfig connectTimeout(String duration) {
     this.connectTimeout = duration;
+    return this;
+  }
+
+  /** {@code backends.<pool>.http}: one endpoint for port 80 (redirect mode answers only hosts with one). */
+  public ProxyConfig poolHttp(String pool, String endpoint) {
+    httpEndpoints.put(pool, endpoint);
+    return this;
+  }
+
+  /** A port-80 listener ({@code listeners.http}) in redirect mode; returns its port. */
+  public int httpRedirectListener() {
+    httpPort = Ports.free();
+    return httpPort;
+  }
+
+  /** A health listener ({@code listeners.health}) with this allowFrom and maxConnections; returns its port. */
+  public int healthListener(List<String> allowFrom, int maxConnections) {
+    healthPort = Ports.free();
+    healthAllowFrom = List.copyOf(allowFrom);
+    healthMaxConnections = maxConnections;
+    return healthPort;
+  }
+
+  /** {@code listeners.admin.allowFrom} (all of loopback unless told). */
+  public ProxyConfig adminAllowFrom(String... networks) {
+    adminAllowFrom = List.of(networks);
+    return this;
+  }
+
+  /** The state file in this subdirectory of the work directory (e.g. to mount a tiny tmpfs there). */
+  public ProxyConfig stateDirectory(String name) {
+    this.stateDirectory = name;
+    return this;
+  }
+
+  /** The state file's path relative to the work directory. */
+  public String stateFileName() {
+    return stateDirectory.isEmpty() ? "allowlist-state.json" : stateDirectory + "/allowlist-state.json";
+  }
+
+  /** {@code healthCheck.interval} of every pool (1s unless told). */
+  public ProxyConfig healthCheckInterval(String duration) {
+    this.healthCheckInterval = duration;
     return this;
   }
 
@@ -232,18 +290,28 @@ public final class ProxyConfig {
             noSni: %s
           admin:
             bind: "127.0.0.1:%d"
-            allowFrom: ["127.0.0.0/8", "::1/128"]
+            allowFrom: [%s]
             syncToken: %s
-        backends:
         """.formatted(binds,
         proxyProtocolFrom.isEmpty()
             ? "acceptProxyProtocol: false"
             : "acceptProxyProtocol: true\n    proxyProtocolFrom: [" + quoted(proxyProtocolFrom) + "]",
-        clientHelloTimeout, noSni, adminPort,
+        clientHelloTimeout, noSni, adminPort, quoted(adminAllowFrom),
         syncTokenFromEnv ? "\"${EDGE_SYNC_TOKEN}\"" : SYNC_TOKEN));
+    if (httpPort != 0) {
+      yaml.append("  http:\n    bind: \"127.0.0.1:").append(httpPort)
+          .append("\"\n    mode: redirect\n    headerTimeout: 5s\n");
+    }
+    if (healthPort != 0) {
+      yaml.append("  health:\n    bind: \"127.0.0.1:").append(healthPort).append("\"\n    allowFrom: [")
+          .append(quoted(healthAllowFrom)).append("]\n    maxConnections: ").append(healthMaxConnections).append('\n');
+    }
+    yaml.append("backends:\n");
     for (Pool pool : pools.values()) {
       yaml.append("  ").append(pool.name()).append(":\n")
           .append("    tls: [").append(quoted(pool.tls())).append("]\n")
+          .append(httpEndpoints.containsKey(pool.name())
+              ? "    http: [\"" + httpEndpoints.get(pool.name()) + "\"]\n" : "")
           .append("    proxyProtocol: ").append(pool.proxyProtocol()).append('\n');
       if (pool.tlvs() != null) {
         yaml.append("    proxyProtocolTlvs: [").append(String.join(", ", pool.tlvs())).append("]\n");
@@ -252,11 +320,11 @@ public final class ProxyConfig {
               balance: round-robin
               connectTimeout: %s
               healthCheck:
-                interval: 1s
+                interval: %s
                 timeout: 1s
                 unhealthyAfter: 3
                 healthyAfter: 1
-          """.formatted(connectTimeout));
+          """.formatted(connectTimeout, healthCheckInterval));
     }
     if (routes.isEmpty()) {
       yaml.append("routes: []\n");
@@ -309,6 +377,9 @@ public final class ProxyConfig {
         accessLog:
           format: json
         """.formatted(maxConnections, maxConnectionsPerIp, idleTimeout, drainTimeout));
+    if (halfClosedTimeout != null) {
+      yaml.insert(yaml.indexOf("accessLog:"), "  halfClosedTimeout: " + halfClosedTimeout + "\n");
+    }
     return yaml.toString();
   }
 

@@ -226,4 +226,16 @@ public final class TlsConnection implements AutoCloseable {
   public void close() throws IOException {
     socket.close();
   }
+
+  /** A JDK TLS client's first flight for {@code host}: one ClientHello record, for raw-socket clients. */
+  public static byte[] clientHello(String host) throws java.security.GeneralSecurityException, IOException {
+    javax.net.ssl.SSLEngine engine = SSLContext.getDefault().createSSLEngine(host, 443);
+    engine.setUseClientMode(true);
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+    engine.wrap(java.nio.ByteBuffer.allocate(0), out);
+    out.flip();
+    byte[] bytes = new byte[out.remaining()];
+    out.get(bytes);
+    return bytes;
+  }
 }

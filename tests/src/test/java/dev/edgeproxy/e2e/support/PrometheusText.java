@@ -1,14 +1,14 @@
-package dev.edgeproxy.e2e;
+package dev.edgeproxy.e2e.support;
 
-/** Sums Prometheus text-format samples, for the soak's memory and descriptor figures. */
-final class SoakMetrics {
-  private SoakMetrics() {}
+/** Sums Prometheus text-format samples, for the memory and descriptor figures of the soak and fault tests. */
+public final class PrometheusText {
+  private PrometheusText() {}
 
   /**
    * The sum of every sample of {@code name} (no suffix) whose labels contain {@code labelPart}
    * ("" for all).
    */
-  static double sum(String exposition, String name, String labelPart) {
+  public static double sum(String exposition, String name, String labelPart) {
     double total = 0;
     for (String line : exposition.split("\n")) {
       if (line.startsWith("#") || !line.startsWith(name)) {
