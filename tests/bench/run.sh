@@ -14,9 +14,10 @@ CLIENTS="$HERE/lib/clients.py"
 # `run` refuses root unless told (the unit runs as its own user); a benchmark box may well be root.
 RUN_AS=""
 [[ $(id -u) -eq 0 ]] && RUN_AS="--allow-root"
-# The JVM flags we would ship (see README): small fixed-size young-heavy heap, serial GC (one proxy
-# process per node, 2 cores: no GC threads competing with the event loops), exit on OOM.
-EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms64m -Xmx256m -XX:+UseSerialGC -XX:MaxDirectMemorySize=256m -XX:+ExitOnOutOfMemoryError -Xshare:auto}
+# The JVM flags we ship are the launcher's defaults (see edge-proxy/src/main/dist/edge-proxy): serial
+# GC (one proxy process per node, 2 cores: no GC threads competing with the event loops), a small
+# heap, exit on OOM. EDGE_JAVA_OPTS, when set, replaces them (the launcher's JAVA_OPTS).
+EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:-}
 
 MODE=full
 ROUNDS=""
@@ -218,18 +219,25 @@ accessLog:
   format: none
 EOF
 "$JAVA" -jar "$JAR" validate --config "$W/edge-proxy.yaml" >/dev/null
-# One untimed start writes the AppCDS archive, as a node's first start after an install does.
-mkdir -p "$W/cds"
-JAVA="$JAVA" JAVA_OPTS="$EDGE_JAVA_OPTS" EDGE_PROXY_JAR="$JAR" EDGE_PROXY_CDS_DIR="$W/cds" \
-  "$LAUNCHER" run $RUN_AS --config "$W/edge-proxy.yaml" >>"$W/edge-proxy.out" 2>&1 &
-cds_pid=$!
-for _ in $(seq 1 600); do
-  [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_ADMIN/readyz") == 200 ]] && break
-  kill -0 "$cds_pid" 2>/dev/null || break
-  sleep 0.05
-done
-kill -TERM "$cds_pid" 2>/dev/null || true
-wait "$cds_pid" 2>/dev/null || true
+# One untimed run writes the launcher's archive, as a node's first run after an install does: on
+# Java 17-24 an AppCDS archive, on 25+ an AOT cache that also keeps that run's method profiles, so
+# the run serves the same warm-up load as every round below (a node's first run has traffic too).
+# It needs the backend, so it runs once that is up (see start_backend below).
+write_edge_archive() {
+  mkdir -p "$W/cds"
+  JAVA="$JAVA" JAVA_OPTS="$EDGE_JAVA_OPTS" EDGE_PROXY_JAR="$JAR" EDGE_PROXY_CDS_DIR="$W/cds" \
+    "$LAUNCHER" run $RUN_AS --config "$W/edge-proxy.yaml" >>"$W/edge-proxy.out" 2>&1 &
+  local cds_pid=$!
+  for _ in $(seq 1 1200); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_ADMIN/readyz") == 200 ]] && break
+    kill -0 "$cds_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  timeout 120 h2load --h1 -c "$CPS_C" -n "$WARM_N" -m 1 -H 'Connection: close' \
+    --connect-to="127.0.0.1:$P_EDGE" "https://$SNI:$P_EDGE/c" >/dev/null 2>&1 || log "archive run: h2load failed"
+  kill -TERM "$cds_pid" 2>/dev/null || true
+  wait "$cds_pid" 2>/dev/null || true
+}
 
 wait_port() { # port, timeout seconds[, pid that must stay alive] -> 0 when it accepts
   local port=$1 deadline=$((SECONDS + $2)) pid=${3:-}
@@ -243,11 +251,18 @@ wait_port() { # port, timeout seconds[, pid that must stay alive] -> 0 when it a
 
 now_ns() { date +%s%N; }
 
+# the launcher's default JVM flags for `run` (JFR is added to them, not instead of them)
+launcher_defaults() {
+  sed -n 's/^default_opts="\(.*\)"$/\1/p' "$LAUNCHER" | head -n 1 | sed 's/\$heap/256m/; s/\$direct/256m/'
+  echo "-XX:+ExitOnOutOfMemoryError"
+}
+
 nginx -t -q -p "$W/" -c "$W/backend.conf" -g "daemon off;" 2>/dev/null || nginx -t -p "$W/" -c "$W/backend.conf"
 nginx -p "$W/" -c "$W/backend.conf" -g "daemon off;" 2>>"$W/backend-error.log" &
 BACKEND_PID=$!
 wait_port "$P_BACKEND" 20 "$BACKEND_PID" || { cat "$W/backend-error.log" >&2; exit 1; }
 wait_port "$P_DIRECT" 20
+if [[ " $ONLY " == *" edge-proxy "* ]]; then write_edge_archive; fi
 
 # ---------------------------------------------------------------- contenders
 start_contender() { # name -> sets PID[name], records start-to-ready
@@ -259,7 +274,9 @@ start_contender() { # name -> sets PID[name], records start-to-ready
       [[ -n $JFR ]] && jfr="-XX:StartFlightRecording=filename=$JFR,settings=profile"
       # shellcheck disable=SC2086
       # The shipped launcher: JVM flags from JAVA_OPTS, and the AppCDS archive a node keeps in its state dir.
-      JAVA="$JAVA" JAVA_OPTS="$EDGE_JAVA_OPTS $jfr" EDGE_PROXY_JAR="$JAR" EDGE_PROXY_CDS_DIR="$W/cds" \
+      local opts=$EDGE_JAVA_OPTS
+      [[ -n $jfr ]] && opts="${opts:-$(launcher_defaults)} $jfr"
+      JAVA="$JAVA" JAVA_OPTS="$opts" EDGE_PROXY_JAR="$JAR" EDGE_PROXY_CDS_DIR="$W/cds" \
         "$LAUNCHER" run $RUN_AS --config "$W/edge-proxy.yaml" >>"$W/edge-proxy.out" 2>&1 &
       PID[$who]=$!
       local deadline=$((SECONDS + 60))
@@ -449,13 +466,15 @@ done
 
 # ---------------------------------------------------------------- report
 mkdir -p "$(dirname "$OUT")"
+EDGE_FLAGS_TEXT="the launcher's defaults"
+[[ -n $EDGE_JAVA_OPTS ]] && EDGE_FLAGS_TEXT="\`$EDGE_JAVA_OPTS\`"
 cat >"$W/header.md" <<EOF
 # edge-proxy benchmark: $MODE mode, $ROUNDS round(s), $(date -u +%Y-%m-%dT%H:%MZ)
 
 Machine: $(nproc) cores, $(awk '/^model name/ { sub(/.*: /, ""); print; exit }' /proc/cpuinfo), kernel $(uname -r);
 $(nginx -v 2>&1 | sed 's/.*: //'), $(haproxy -v | head -n 1 | cut -d' ' -f1-3), $("$JAVA" -version 2>&1 | head -n 1).
 Backend: nginx, TLS 1.3 ECDSA P-256, no session resumption, PROXY protocol; ${BIG_MIB} MiB file.
-edge-proxy started by its launcher (AppCDS archive made by one untimed start), JVM flags: \`$EDGE_JAVA_OPTS\`${JFR:+ + JFR recording}.
+edge-proxy started by its launcher (archive made by one untimed run with the warm-up load), JVM flags: $EDGE_FLAGS_TEXT${JFR:+ + JFR recording}.
 Loads: new connections h2load --h1 -c $CPS_C -n $CPS_N (Connection: close); bulk curl x1 and x4;
 latency $LAT_RATE req/s over $LAT_CONNS keep-alive connections for ${LAT_SECS}s (Python client, time from send to
 full response); $HOLD idle TLS connections held.

@@ -129,7 +129,8 @@ class AnsibleRoleTest {
         "Type=simple",
         // The launcher sets the JVM flags and keeps the AppCDS archive in the state directory.
         "ExecStart=" + root.resolve("opt/edge-proxy/edge-proxy") + " run --config " + root.resolve("etc/edge-proxy/edge-proxy.yaml"),
-        "Environment=\"JAVA=/usr/bin/java\" \"JAVA_OPTS=-XX:+UseSerialGC -Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError\"",
+        "Environment=\"JAVA=/usr/bin/java\" \"JAVA_OPTS=-XX:+UseSerialGC -Xms16m -Xmx256m -XX:MaxDirectMemorySize=256m"
+            + " -Dio.netty.tryReflectionSetAccessible=true -XX:+ExitOnOutOfMemoryError\"",
         "Environment=EDGE_PROXY_JAR=" + root.resolve("opt/edge-proxy/edge-proxy.jar")
             + " EDGE_PROXY_CDS_DIR=" + root.resolve("var/lib/edge-proxy"),
         "ExecReload=/bin/kill -HUP $MAINPID",

@@ -16,30 +16,62 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The launcher the Ansible role installs: its first {@code run} writes the AppCDS archive without
+ * The launcher the Ansible role installs: its first {@code run} writes the class archive without
  * flooding the journal (it wrote several hundred {@code [warning][cds]} lines), and the next start
- * uses the archive.
+ * maps it. On Java 17-24 that is an AppCDS archive; on Java 25+ an AOT cache with method profiles
+ * (JEPs 483/514/515), with compact object headers (JEP 519). Runs on the test's own Java and on
+ * every Java 25+ installed beside it under the JVM folder (or named by {@code -Dedgeproxy.e2e.java25}).
  */
 class LauncherE2eTest {
   static final Path LAUNCHER =
       Path.of(System.getProperty("user.dir")).resolveSibling("edge-proxy/src/main/dist/edge-proxy");
 
   @Test
-  void firstRunWritesTheArchiveWithOneLineAndTheNextStartUsesIt() throws Exception {
+  void onTheTestsJavaTheFirstRunWritesTheArchiveWithOneLineAndTheNextStartUsesIt() throws Exception {
+    firstRunWritesTheArchiveAndTheNextStartMapsIt(LauncherJavas.current());
+  }
+
+  @Test
+  void onJava25TheFirstRunWritesAnAotCacheAndTheNextStartMapsIt() throws Exception {
+    var java25 = LauncherJavas.java25OrLater();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        java25.isPresent(), "no Java 25+ installed beside this one (-Dedgeproxy.e2e.java25=/path/to/java)");
+    firstRunWritesTheArchiveAndTheNextStartMapsIt(java25.get());
+  }
+
+  private static void firstRunWritesTheArchiveAndTheNextStartMapsIt(LauncherJavas.Java java)
+      throws Exception {
     ProxyConfig config = new ProxyConfig().pool("local", "127.0.0.1:9").allow("www.example.test");
     Path dir = EdgeProxyProcess.writeFiles(config);
     Path cds = WorkDirs.create("launcher-cds");
-    Path archive = cds.resolve("edge-proxy.jsa");
+    boolean aot = java.feature() >= 25;
+    Path archive = cds.resolve(aot ? "edge-proxy.aot" : "edge-proxy.jsa");
+    String announce =
+        "edge-proxy: writing the " + (aot ? "AOT cache" : "class-data archive"); // the launcher's one line
 
-    String first = runUntilListeningThenStop(dir, cds, "first");
-    assertThat(archive).isRegularFile();
-    assertThat(first.lines().filter(l -> l.contains("[cds]")).toList())
-        .as("CDS warnings in the first run's output")
+    String first = runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "first", java.path(), pid -> {});
+    await("the archive written at exit")
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> Files.isRegularFile(archive) && Files.size(archive) > 0
+            && !Files.exists(cds.resolve("edge-proxy.aot.config")));
+    assertThat(first.lines().filter(l -> l.contains("[cds]") || l.contains("[aot]")).toList())
+        .as("CDS/AOT warnings in the first run's output")
         .isEmpty();
-    assertThat(first.lines().filter(l -> l.contains("class-data archive")).count()).isEqualTo(1);
+    assertThat(first.lines().filter(l -> l.contains("WARNING")).toList())
+        .as("JVM warnings (native access, Unsafe) in the first run's output")
+        .isEmpty();
+    assertThat(first.lines().filter(l -> l.contains(announce)).count()).isEqualTo(1);
 
-    String second = runUntilListeningThenStop(dir, cds, "second");
-    assertThat(second).doesNotContain("[cds]").doesNotContain("class-data archive");
+    String second =
+        runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "second", java.path(), pid ->
+            assertThat(LauncherJavas.mapsOf(pid))
+                .as("the JVM's mappings (the archive must be in use)")
+                .contains(archive.toString()));
+    assertThat(second)
+        .doesNotContain("[cds]")
+        .doesNotContain("[aot]")
+        .doesNotContain(announce)
+        .doesNotContain("cannot count its own direct memory");
   }
 
   /**
@@ -76,15 +108,16 @@ class LauncherE2eTest {
     void run(long pid) throws Exception;
   }
 
-  private static String runUntilListeningThenStop(Path dir, Path cds, String name) throws Exception {
-    return runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), name, pid -> {});
-  }
 
   /** Runs the launcher until the admin port listens, runs {@code whileRunning} with the JVM's pid, stops it. */
   private static String runUntilListeningThenStop(Path dir, Path cds, Path jar, String name, WhileRunning whileRunning)
       throws Exception {
-    String java =
-        ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    return runUntilListeningThenStop(dir, cds, jar, name, LauncherJavas.current().path(), whileRunning);
+  }
+
+  /** As above, with the launcher's {@code JAVA}. */
+  private static String runUntilListeningThenStop(
+      Path dir, Path cds, Path jar, String name, String java, WhileRunning whileRunning) throws Exception {
     int admin = adminPort(dir);
     try (ChildProcess proxy =
         ChildProcess.start(
@@ -105,7 +138,7 @@ class LauncherE2eTest {
                 return Ports.listening("127.0.0.1", admin);
               });
       whileRunning.run(proxy.pid());
-      assertThat(proxy.terminate(Duration.ofSeconds(60))).as(proxy.diagnostics()).isZero();
+      assertThat(proxy.terminate(Duration.ofSeconds(180))).as(proxy.diagnostics()).isZero();
       return proxy.stdout() + "\n" + proxy.stderr();
     }
   }

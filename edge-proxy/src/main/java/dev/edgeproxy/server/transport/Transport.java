@@ -1,6 +1,7 @@
 package dev.edgeproxy.server.transport;
 
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.DefaultSelectStrategyFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -13,40 +14,68 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.channels.spi.SelectorProvider;
+import java.util.Locale;
 
 /**
- * The socket transport. NIO by default; {@code -Dedgeproxy.transport=epoll} selects Netty's native
- * epoll transport where the platform has it (falling back to NIO where it does not).
+ * The socket transport: Netty's native epoll where the platform has it (Linux with the bundled
+ * native library), NIO elsewhere. {@code -Dedgeproxy.transport=nio} forces NIO; {@code epoll} asks
+ * for epoll and falls back to NIO, with the reason logged, where it is unavailable.
  *
- * <p>Why not epoll by default: under connection churn (h2load, 16 clients, one request per new TLS
- * connection) Netty 4.2.18's epoll transport lost 3-10 % of new connections before the proxy ever
- * saw them, while NIO lost none in the same runs on the same machine; see tests/bench/README.md.
- * Until that is understood, the transport that loses nothing is the default.
+ * <p>Epoll loops take <b>one event per {@code epoll_wait}</b>. Netty hands each event of a batch to
+ * the channel registered under the event's file-descriptor number; when handling an earlier event
+ * of the batch closes socket N and opens another (a backend dial right after a ClientHello), the
+ * kernel hands the new socket the freed number N, and a later event of the same batch that was
+ * collected for the old socket is delivered to the new channel, which closes it: the dial failed
+ * with a ClosedChannelException and the client was reset ({@code no_backend}). That was the "epoll
+ * loses new connections under churn" finding (see EpollStaleEventTest). With one event per wake-up
+ * no event can outlive its socket; the cost is one {@code epoll_wait} call per ready socket.
  */
 public enum Transport {
   EPOLL,
   NIO;
 
-  public static Transport detect() {
-    String wanted = System.getProperty("edgeproxy.transport", "nio");
-    if (wanted.equalsIgnoreCase("epoll") && Epoll.isAvailable()) {
-      return EPOLL;
-    }
-    return NIO;
+  /** What {@code -Dedgeproxy.transport} asks for. */
+  enum Wanted {
+    AUTO,
+    EPOLL,
+    NIO
   }
 
-  /** Why the native transport is not used although asked for, for the start-up log; else null. */
+  static final String PROPERTY = "edgeproxy.transport";
+
+  public static Transport detect() {
+    return choose(wanted(), Epoll.isAvailable());
+  }
+
+  /** The transport for a wish and the platform: epoll where available unless NIO is asked for. */
+  static Transport choose(Wanted wanted, boolean epollAvailable) {
+    return wanted != Wanted.NIO && epollAvailable ? EPOLL : NIO;
+  }
+
+  /** Why the native transport is not used although it would have been, for the start-up log; else null. */
   public static String epollUnavailableReason() {
-    if (!System.getProperty("edgeproxy.transport", "nio").equalsIgnoreCase("epoll")) {
+    if (wanted() == Wanted.NIO || Epoll.isAvailable()) {
       return null;
     }
     Throwable cause = Epoll.unavailabilityCause();
-    return cause == null ? null : cause.toString();
+    return cause == null ? "unknown" : cause.toString();
+  }
+
+  private static Wanted wanted() {
+    String value = System.getProperty(PROPERTY, "auto").trim().toUpperCase(Locale.ROOT);
+    try {
+      return Wanted.valueOf(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "-D" + PROPERTY + " must be auto, epoll or nio, not " + System.getProperty(PROPERTY), e);
+    }
   }
 
   public EventLoopGroup newGroup(int threads, String name) {
     IoHandlerFactory factory =
-        this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this == EPOLL
+            ? EpollIoHandler.newFactory(1, DefaultSelectStrategyFactory.INSTANCE)
+            : NioIoHandler.newFactory();
     return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
   }
 
