@@ -2,6 +2,8 @@ package dev.edgeproxy.sni;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.AbstractNioChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -26,9 +28,16 @@ import java.util.concurrent.TimeUnit;
  * (a partial download, a lost upload, seen end to end). The bytes the kernel already holds stay
  * invisible: once everything is written into the socket, the peer's reading of the last socket
  * buffer's worth is not seen as movement.
+ *
+ * <p>The epoll transport has no such call; there the relay's sockets get {@code
+ * TCP_NOTSENT_LOWAT} ({@value #NOT_SENT_LOW_WATER} bytes) instead: the kernel then reports a socket
+ * writable, and takes more bytes from it, whenever fewer than that many are still unsent, so a
+ * slow peer's reading shows as write progress (and the kernel holds less unsent data per socket).
  */
 final class RelayTimer {
   static final int CHECKS_PER_TIMEOUT = 4;
+  /** Unsent bytes an epoll socket may hold before it stops being writable. */
+  static final long NOT_SENT_LOW_WATER = 256 * 1024;
 
   private final Relay relay;
   private final Channel inbound;
@@ -51,6 +60,8 @@ final class RelayTimer {
     idleNanos = idleTimeout.toNanos();
     halfClosedNanos = halfClosedTimeout.toNanos();
     lastActivity = now();
+    lowerWriteThreshold(inbound);
+    lowerWriteThreshold(outbound);
     outputMoved(inbound, inboundOutput);
     outputMoved(outbound, outboundOutput);
     schedule();
@@ -130,6 +141,13 @@ final class RelayTimer {
         && channel.isActive()
         && channel.unsafe() instanceof AbstractNioChannel.NioUnsafe nio) {
       nio.forceFlush();
+    }
+  }
+
+  /** On epoll: writable again as soon as fewer than {@link #NOT_SENT_LOW_WATER} bytes are unsent. */
+  private static void lowerWriteThreshold(Channel channel) {
+    if (channel instanceof EpollSocketChannel && channel.isActive()) {
+      channel.config().setOption(EpollChannelOption.TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER);
     }
   }
 
