@@ -1,19 +1,21 @@
 package dev.edgeproxy.sni;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -103,6 +105,15 @@ final class CandidateDialer implements Dialer {
       }
     }
 
+    /**
+     * Starts the next candidate's connect on the loop's next turn, never inside the current one.
+     * Netty's epoll loop delivers each event of one {@code epoll_wait} batch to the channel
+     * registered under the event's file-descriptor number. A socket opened while a batch is being
+     * handled (a dial right after the ClientHello) can get the number of a socket closed earlier
+     * in that batch, and an event still queued in the batch for the old socket would then be
+     * delivered to the new channel, which reads an unconnected socket and closes itself: the dial
+     * fails and the client is reset. Tasks run after the whole batch, when no such event is left.
+     */
     void next() {
       List<Upstream> candidates = decision.candidates();
       if (cancelled) {
@@ -113,54 +124,99 @@ final class CandidateDialer implements Dialer {
         return;
       }
       Upstream upstream = candidates.get(next++);
+      inbound.eventLoop().execute(() -> connect(upstream));
+    }
+
+    private void connect(Upstream upstream) {
+      if (cancelled) {
+        return;
+      }
+      if (upstream.address() instanceof InetSocketAddress address && address.isUnresolved()) {
+        // Names are resolved off the loop (the pool does); a lookup here would block the loop.
+        failedAttempt(upstream, new UnknownHostException(address.getHostString() + " is not resolved"));
+        return;
+      }
       long started = System.nanoTime();
-      ChannelFuture connect;
+      Channel outbound;
       try {
-        connect =
-            new Bootstrap()
-                .group(inbound.eventLoop()) // same loop: no locks between the two channels
-                .channelFactory(channelFactory)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis())
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(ConnectGuard.INSTANCE)
-                .connect(upstream.address());
-      } catch (RuntimeException e) {
+        outbound = channelFactory.newChannel();
+      } catch (RuntimeException e) { // e.g. out of file descriptors
         failedAttempt(upstream, e);
         return;
       }
-      pending = connect.channel();
-      connect.addListener(
-          (ChannelFuture f) -> {
-            pending = null;
-            if (!f.isSuccess()) {
-              if (!cancelled) { // a cancelled attempt is not the endpoint's fault
-                failedAttempt(upstream, f.cause());
-              }
-              return;
-            }
-            Channel outbound = f.channel();
-            upstream.connected();
-            outbound.closeFuture().addListener(closed -> upstream.released());
-            if (cancelled) {
-              outbound.close();
-              return;
-            }
-            tracker.events()
-                .backendConnected(tracker.info(), decision.pool(), upstream, System.nanoTime() - started);
-            tracker.connectedTo(upstream.label());
-            outbound.pipeline().remove(ConnectGuard.INSTANCE);
-            if (writeProxyHeader(outbound)) {
-              connected.accept(outbound);
-            } else {
-              outbound.close();
-              tracker.closeReason(Reason.PROXY_HEADER);
-              failed.run();
-            }
-          });
+      configure(outbound);
+      pending = outbound;
+      // Registered on the client's loop (no locks between the two channels): done at once, as we
+      // are on that loop, so the connect follows in the same turn.
+      inbound
+          .eventLoop()
+          .register(outbound)
+          .addListener(
+              (ChannelFuture registered) -> {
+                if (!registered.isSuccess()) {
+                  pending = null;
+                  outbound.close();
+                  if (!cancelled) {
+                    failedAttempt(upstream, registered.cause());
+                  }
+                  return;
+                }
+                outbound
+                    .connect(upstream.address())
+                    .addListener((ChannelFuture f) -> connected(upstream, f, started));
+              });
     }
 
+    /**
+     * What a {@code Bootstrap} per dial would set, without its option maps: reads off until the
+     * relay starts, half-closure passed on, no Nagle delay, the connect timeout, the connect guard.
+     */
+    private void configure(Channel outbound) {
+      ChannelConfig config = outbound.config();
+      config.setConnectTimeoutMillis(connectTimeoutMillis());
+      config.setAutoRead(false);
+      config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+      config.setOption(ChannelOption.TCP_NODELAY, true);
+      if (outbound instanceof EpollSocketChannel) {
+        config.setOption(EpollChannelOption.TCP_NOTSENT_LOWAT, RelayTimer.NOT_SENT_LOW_WATER);
+      }
+      outbound.pipeline().addLast(ConnectGuard.INSTANCE);
+    }
+
+    private void connected(Upstream upstream, ChannelFuture f, long started) {
+      pending = null;
+      if (!f.isSuccess()) {
+        if (!cancelled) { // a cancelled attempt is not the endpoint's fault
+          failedAttempt(upstream, f.cause());
+        }
+        return;
+      }
+      Channel outbound = f.channel();
+      upstream.connected();
+      outbound.closeFuture().addListener(closed -> upstream.released());
+      if (cancelled) {
+        outbound.close();
+        return;
+      }
+      tracker.events()
+          .backendConnected(tracker.info(), decision.pool(), upstream, System.nanoTime() - started);
+      tracker.connectedTo(upstream.label());
+      boolean written = writeProxyHeader(outbound);
+      outbound.pipeline().remove(ConnectGuard.INSTANCE);
+      if (written) {
+        connected.accept(outbound);
+      } else {
+        outbound.close();
+        tracker.closeReason(Reason.PROXY_HEADER);
+        failed.run();
+      }
+    }
+
+    /**
+     * Writes the PROXY header, unflushed: the encoder runs on the connect guard's context (the
+     * channel's only handler), so the bytes go straight to the socket's outbound buffer without
+     * the encoder being added to and removed from the pipeline for this one write.
+     */
     private boolean writeProxyHeader(Channel outbound) {
       HAProxyMessage header;
       try {
@@ -169,11 +225,12 @@ final class CandidateDialer implements Dialer {
         return false;
       }
       if (header != null) {
-        // The encoder is in the pipeline only for this one write; the first request flushes it.
-        ChannelPipeline p = outbound.pipeline();
-        p.addFirst(PipelineNames.PROXY_ENCODER, HAProxyMessageEncoder.INSTANCE);
-        outbound.write(header, outbound.voidPromise()); // the encoder releases the message
-        p.remove(PipelineNames.PROXY_ENCODER);
+        ChannelHandlerContext guard = outbound.pipeline().context(ConnectGuard.INSTANCE);
+        try {
+          HAProxyMessageEncoder.INSTANCE.write(guard, header, outbound.voidPromise()); // releases it
+        } catch (Exception e) { // an EncoderException: the message cannot be encoded
+          return false;
+        }
       }
       return true;
     }

@@ -14,8 +14,6 @@ public final class PipelineNames {
   public static final String UPSTREAM_CONNECT = "upstreamConnect";
   /** Idle timeout of a forwarded connection (inbound side, both directions). */
   public static final String IDLE = "idle";
-  /** Netty's {@code HAProxyMessageEncoder}, present on the backend channel only while the header is written. */
-  public static final String PROXY_ENCODER = "proxyEncoder";
   /** Relays bytes to the other channel (present on both channels). */
   public static final String RELAY = "relay";
 

@@ -1,7 +1,6 @@
 package dev.edgeproxy.server.transport;
 
 import io.netty.channel.ChannelFactory;
-import io.netty.channel.DefaultSelectStrategyFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -21,14 +20,13 @@ import java.util.Locale;
  * native library), NIO elsewhere. {@code -Dedgeproxy.transport=nio} forces NIO; {@code epoll} asks
  * for epoll and falls back to NIO, with the reason logged, where it is unavailable.
  *
- * <p>Epoll loops take <b>one event per {@code epoll_wait}</b>. Netty hands each event of a batch to
- * the channel registered under the event's file-descriptor number; when handling an earlier event
- * of the batch closes socket N and opens another (a backend dial right after a ClientHello), the
- * kernel hands the new socket the freed number N, and a later event of the same batch that was
- * collected for the old socket is delivered to the new channel, which closes it: the dial failed
- * with a ClosedChannelException and the client was reset ({@code no_backend}). That was the "epoll
- * loses new connections under churn" finding (see EpollStaleEventTest). With one event per wake-up
- * no event can outlive its socket; the cost is one {@code epoll_wait} call per ready socket.
+ * <p>Epoll loops take a whole batch of ready events per {@code epoll_wait} (Netty's default).
+ * Netty hands each event of a batch to the channel registered under the event's file-descriptor
+ * number, so a socket must never be opened while a batch is being handled: it could get the number
+ * of a socket closed earlier in the batch and receive that socket's stale event. The router's dialer
+ * therefore opens backend sockets on the loop's next turn (see {@code CandidateDialer}), and
+ * accepted sockets are opened on the acceptor loop and registered with a worker loop by a task; that
+ * was the "epoll loses new connections under churn" finding (issue 10).
  */
 public enum Transport {
   EPOLL,
@@ -74,7 +72,7 @@ public enum Transport {
   public EventLoopGroup newGroup(int threads, String name) {
     IoHandlerFactory factory =
         this == EPOLL
-            ? EpollIoHandler.newFactory(1, DefaultSelectStrategyFactory.INSTANCE)
+            ? EpollIoHandler.newFactory()
             : NioIoHandler.newFactory();
     return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
   }
