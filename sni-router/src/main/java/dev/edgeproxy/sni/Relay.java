@@ -72,9 +72,25 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
     if (clientInputShutdown) {
       inputShutdown(inbound);
     } else {
-      inbound.config().setAutoRead(outbound.isWritable());
+      readWhile(inbound, outbound.isWritable());
     }
-    outbound.config().setAutoRead(inbound.isWritable());
+    readWhile(outbound, inbound.isWritable());
+  }
+
+  /**
+   * Turns {@code channel}'s reading on or off, as its peer can take bytes or not; never on once its
+   * input has ended or it is closed. Netty's epoll transport then still asks the kernel to watch
+   * the socket ({@code epoll_ctl}), and that failed under load for a client that had half-closed
+   * (ENOENT; the client was cut before the backend's answer, TlsFrontendSocketTest's
+   * slowBackendStopsReadingTheClient); there is nothing left to read from such a socket anyway.
+   */
+  void readWhile(Channel channel, boolean peerWritable) {
+    if (!peerWritable) {
+      channel.config().setAutoRead(false);
+    } else if (channel.isActive()
+        && !(channel instanceof DuplexChannel duplex && duplex.isInputShutdown())) {
+      channel.config().setAutoRead(true);
+    }
   }
 
   /**
@@ -176,12 +192,20 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
         .addListener(
             (ChannelFutureListener)
                 flushed -> {
-                  if (!flushed.isSuccess()) {
+                  if (!flushed.isSuccess() || outputShut(source)) {
+                    // Failed, or the other direction ended before: both are done, and a close
+                    // sends the FIN (nothing is left unread) without shutdownOutput's cost
+                    // (Netty builds an exception with its stack trace for every output shutdown).
                     closeBoth();
                     return;
                   }
                   duplex.shutdownOutput().addListener((ChannelFutureListener) shut -> outputShut(peer, shut.isSuccess()));
                 });
+  }
+
+  /** Whether {@code channel}'s output was shut down after its peer's input ended. */
+  private boolean outputShut(Channel channel) {
+    return channel == inbound ? inboundOutputShut : outboundOutputShut;
   }
 
   private void outputShut(Channel channel, boolean success) {

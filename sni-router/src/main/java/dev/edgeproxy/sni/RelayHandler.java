@@ -54,8 +54,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     // As Velocity's BackendPlaySessionHandler: the peer reads only while we can take its bytes.
-    Channel peer = relay.peerOf(ctx.channel());
-    peer.config().setAutoRead(ctx.channel().isWritable());
+    relay.readWhile(relay.peerOf(ctx.channel()), ctx.channel().isWritable());
     relay.writabilityChanged();
     ctx.fireChannelWritabilityChanged();
   }

@@ -2,8 +2,6 @@ package dev.edgeproxy.sni;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.AbstractNioChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -29,10 +27,12 @@ import java.util.concurrent.TimeUnit;
  * invisible: once everything is written into the socket, the peer's reading of the last socket
  * buffer's worth is not seen as movement.
  *
- * <p>The epoll transport has no such call; there the relay's sockets get {@code
- * TCP_NOTSENT_LOWAT} ({@value #NOT_SENT_LOW_WATER} bytes) instead: the kernel then reports a socket
- * writable, and takes more bytes from it, whenever fewer than that many are still unsent, so a
- * slow peer's reading shows as write progress (and the kernel holds less unsent data per socket).
+ * <p>The epoll transport has no such call; there every proxied socket gets {@code
+ * TCP_NOTSENT_LOWAT} ({@value #NOT_SENT_LOW_WATER} bytes) instead, once, when it is made (a child
+ * option of the listener, {@link TlsFrontend#applyChildOptions}; an option of the dialer's
+ * channels, {@link CandidateDialer}): the kernel then reports a socket writable, and takes more
+ * bytes from it, whenever fewer than that many are still unsent, so a slow peer's reading shows as
+ * write progress (and the kernel holds less unsent data per socket).
  */
 final class RelayTimer {
   static final int CHECKS_PER_TIMEOUT = 4;
@@ -60,8 +60,6 @@ final class RelayTimer {
     idleNanos = idleTimeout.toNanos();
     halfClosedNanos = halfClosedTimeout.toNanos();
     lastActivity = now();
-    lowerWriteThreshold(inbound);
-    lowerWriteThreshold(outbound);
     outputMoved(inbound, inboundOutput);
     outputMoved(outbound, outboundOutput);
     schedule();
@@ -141,13 +139,6 @@ final class RelayTimer {
         && channel.isActive()
         && channel.unsafe() instanceof AbstractNioChannel.NioUnsafe nio) {
       nio.forceFlush();
-    }
-  }
-
-  /** On epoll: writable again as soon as fewer than {@link #NOT_SENT_LOW_WATER} bytes are unsent. */
-  private static void lowerWriteThreshold(Channel channel) {
-    if (channel instanceof EpollSocketChannel && channel.isActive()) {
-      channel.config().setOption(EpollChannelOption.TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER);
     }
   }
 

@@ -5,6 +5,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollIoHandler;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -49,13 +52,18 @@ public final class TlsFrontend {
   /**
    * The child options the data path expects: reads on at first (the peek reads at once), no Nagle
    * delay for the handshake, and half-closure so a client's FIN is passed on instead of cutting the
-   * connection.
+   * connection. On epoll (the child group's transport, so set the group first) also {@code
+   * TCP_NOTSENT_LOWAT}, as the dialer sets on backend sockets: see {@link RelayTimer} for why.
    */
   public static void applyChildOptions(ServerBootstrap bootstrap) {
     bootstrap
         .childOption(ChannelOption.AUTO_READ, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    if (bootstrap.config().childGroup() instanceof IoEventLoopGroup group
+        && group.isIoType(EpollIoHandler.class)) {
+      bootstrap.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, RelayTimer.NOT_SENT_LOW_WATER);
+    }
   }
 
   static void init(
