@@ -76,7 +76,8 @@ public final class PoolEndpoint implements Upstream {
     try {
       resolved = lookup.lookup(host);
     } catch (UnknownHostException | RuntimeException e) {
-      resolveFailed(e instanceof UnknownHostException ? "cannot resolve " + e.getMessage() : e.toString());
+      resolveFailed(
+          e instanceof UnknownHostException ? "name lookup failed: " + e.getMessage() : e.toString());
       return;
     }
     InetSocketAddress current = address;
