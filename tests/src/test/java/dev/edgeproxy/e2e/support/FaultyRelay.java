@@ -114,7 +114,7 @@ public final class FaultyRelay implements AutoCloseable, Diagnosable {
     }
   }
 
-  private static void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to) {
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       in.transferTo(out);
     } catch (IOException e) {
@@ -125,7 +125,8 @@ public final class FaultyRelay implements AutoCloseable, Diagnosable {
     }
   }
 
-  private static void close(Socket s) {
+  private void close(Socket s) {
+    open.remove(s);
     try {
       s.close();
     } catch (IOException e) {
