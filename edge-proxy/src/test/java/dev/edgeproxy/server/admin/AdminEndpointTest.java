@@ -144,6 +144,12 @@ class AdminEndpointTest {
     assertThat(endpoints.get(0).path("endpoint").asText()).isEqualTo("127.0.0.1:" + fx.backendPort);
     assertThat(endpoints.get(0).path("healthy").asBoolean()).isTrue();
     assertThat(endpoints.get(0).path("active").isInt()).isTrue();
+    assertThat(endpoints.get(0).path("host").asText()).isEqualTo("127.0.0.1");
+    assertThat(endpoints.get(0).path("address").asText()).isEqualTo("127.0.0.1");
+    assertThat(endpoints.get(0).has("resolveError")).isTrue();
+    assertThat(endpoints.get(0).path("resolveError").isNull()).isTrue();
+    assertThat(endpoints.get(0).path("resolveFailingSince").isNull()).isTrue();
+    assertThat(endpoints.get(0).path("resolveAttempts").asInt(-1)).isZero();
     assertThat(s.at("/connections/active").isIntegralNumber()).isTrue();
   }
 
