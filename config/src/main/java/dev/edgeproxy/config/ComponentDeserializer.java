@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.deser.ContextualDeserializer;
 import dev.edgeproxy.config.ConfigSchema.Default;
 import dev.edgeproxy.config.ConfigSchema.DefaultFrom;
 import dev.edgeproxy.config.ConfigSchema.Given;
+import dev.edgeproxy.config.ConfigSchema.ItemName;
 import dev.edgeproxy.config.ConfigSchema.MayBeEmpty;
 import dev.edgeproxy.config.ConfigSchema.NoneWord;
 import dev.edgeproxy.config.ConfigSchema.OneOf;
@@ -54,9 +55,11 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
   private final String noneWord;
   /** For a list or set: whether {@code []} is a value. */
   private final boolean mayBeEmpty;
+  /** For a list or set: what its items are called ({@link ItemName}). */
+  private final String itemName;
 
   ComponentDeserializer() {
-    this(null, null, null, null, null, false);
+    this(null, null, null, null, null, false, null);
   }
 
   private ComponentDeserializer(
@@ -65,13 +68,15 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
       Object dflt,
       Supplier<?> dfltFrom,
       String noneWord,
-      boolean mayBeEmpty) {
+      boolean mayBeEmpty,
+      String itemName) {
     this.shape = shape;
     this.reader = reader;
     this.dflt = dflt;
     this.dfltFrom = dfltFrom;
     this.noneWord = noneWord;
     this.mayBeEmpty = mayBeEmpty;
+    this.itemName = itemName;
   }
 
   @Override
@@ -82,7 +87,7 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
     }
     RecordComponent c = component(property.getMember().getDeclaringClass(), property.getName());
     if (c.isAnnotationPresent(Given.class)) {
-      return new ComponentDeserializer(Shape.VALUE, null, null, null, null, false);
+      return new ComponentDeserializer(Shape.VALUE, null, null, null, null, false, null);
     }
     Shape s =
         c.getType() == Optional.class
@@ -104,7 +109,8 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
         from == null ? dflt(c, s, ValueReader.ofDefault(c, type)) : null,
         from == null ? null : supplier(from),
         none == null ? null : none.value(),
-        c.isAnnotationPresent(MayBeEmpty.class));
+        c.isAnnotationPresent(MayBeEmpty.class),
+        c.isAnnotationPresent(ItemName.class) ? c.getAnnotation(ItemName.class).value() : "value");
   }
 
   private static Object dflt(RecordComponent c, Shape s, ValueReader r) {
@@ -218,7 +224,7 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
       }
     }
     if (values == 0 && !mayBeEmpty) {
-      binding.problem(place, "needs at least one value");
+      binding.problem(place, "needs at least one " + itemName);
     }
     return out;
   }

@@ -50,6 +50,13 @@ final class ConfigSchema {
     String value();
   }
 
+  /** What a list's items are called in "needs at least one host" (else "value"). */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface ItemName {
+    String value();
+  }
+
   /** A list that may be written empty ({@code []}); others need at least one value. */
   @Retention(RetentionPolicy.RUNTIME)
   @Target(ElementType.RECORD_COMPONENT)
