@@ -27,10 +27,12 @@ import java.util.Optional;
 
 /**
  * Binds a config map to its record with Jackson data binding. {@link YamlTree} has already read
- * the syntax and {@link ConfigReader} reported unknown keys (Jackson tells those of a record only
- * after the whole object, without a place); here the map's values, after {@code ${VAR}}
- * substitution, become a Jackson tree keyed by record component, with a pointer → YAML node map
- * so that {@link ScalarDeserializer} reports each wrong value at its {@code LINE:COLUMN}.
+ * the syntax and {@link ConfigReader} reports unknown keys (Jackson tells those of a record only
+ * after the whole object, without a place); {@link BindingTree} turns the map's values, after
+ * {@code ${VAR}} substitution, into a Jackson tree keyed by record component, with a pointer →
+ * YAML node map so that {@link ComponentDeserializer} reports each wrong value at its {@code
+ * LINE:COLUMN}. Nested maps are bound by Jackson's record deserializer, an {@code Optional} one or
+ * a list of them by {@link NestedRecordDeserializer}.
  */
 final class RecordBinder {
   private static final ObjectMapper MAPPER = mapper();
