@@ -45,38 +45,37 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
     SET
   }
 
-  /** Null in the uncontextualised instance Jackson asks first. */
-  private final Shape shape;
-  private final ValueReader reader;
-  private final Object dflt;
-  /** Computes the default at each load instead ({@link DefaultFrom}), or null. */
-  private final Supplier<?> dfltFrom;
-  /** For an {@code Optional}: the word that means none, or null. */
-  private final String noneWord;
-  /** For a list or set: whether {@code []} is a value. */
-  private final boolean mayBeEmpty;
-  /** For a list or set: what its items are called ({@link ItemName}). */
-  private final String itemName;
-
-  ComponentDeserializer() {
-    this(null, null, null, null, null, false, null);
-  }
-
-  private ComponentDeserializer(
+  /**
+   * What the binder knows of one component.
+   *
+   * @param reader reads one value (an item of a list)
+   * @param dflt the declared default; null when given by a section or required
+   * @param dfltFrom computes the default at each load instead ({@link DefaultFrom}), or null
+   * @param noneWord for an {@code Optional}: the word that means none, or null
+   * @param mayBeEmpty for a list or set: whether {@code []} is a value
+   * @param itemName for a list or set: what its items are called ({@link ItemName})
+   */
+  private record Spec(
       Shape shape,
       ValueReader reader,
       Object dflt,
       Supplier<?> dfltFrom,
       String noneWord,
       boolean mayBeEmpty,
-      String itemName) {
-    this.shape = shape;
-    this.reader = reader;
-    this.dflt = dflt;
-    this.dfltFrom = dfltFrom;
-    this.noneWord = noneWord;
-    this.mayBeEmpty = mayBeEmpty;
-    this.itemName = itemName;
+      String itemName) {}
+
+  /** A value given by a section: taken as it is. */
+  private static final Spec GIVEN = new Spec(Shape.VALUE, null, null, null, null, false, null);
+
+  /** Null in the uncontextualised instance Jackson asks first. */
+  private final Spec spec;
+
+  ComponentDeserializer() {
+    this(null);
+  }
+
+  private ComponentDeserializer(Spec spec) {
+    this.spec = spec;
   }
 
   @Override
@@ -87,7 +86,7 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
     }
     RecordComponent c = component(property.getMember().getDeclaringClass(), property.getName());
     if (c.isAnnotationPresent(Given.class)) {
-      return new ComponentDeserializer(Shape.VALUE, null, null, null, null, false, null);
+      return new ComponentDeserializer(GIVEN);
     }
     Shape s =
         c.getType() == Optional.class
@@ -103,14 +102,16 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
     }
     NoneWord none = c.getAnnotation(NoneWord.class);
     DefaultFrom from = c.getAnnotation(DefaultFrom.class);
+    ItemName items = c.getAnnotation(ItemName.class);
     return new ComponentDeserializer(
-        s,
-        ValueReader.of(c, type),
-        from == null ? dflt(c, s, ValueReader.ofDefault(c, type)) : null,
-        from == null ? null : supplier(from),
-        none == null ? null : none.value(),
-        c.isAnnotationPresent(MayBeEmpty.class),
-        c.isAnnotationPresent(ItemName.class) ? c.getAnnotation(ItemName.class).value() : "value");
+        new Spec(
+            s,
+            ValueReader.of(c, type),
+            from == null ? dflt(c, s, ValueReader.ofDefault(c, type)) : null,
+            from == null ? null : supplier(from),
+            none == null ? null : none.value(),
+            c.isAnnotationPresent(MayBeEmpty.class),
+            items == null ? "value" : items.value()));
   }
 
   private static Object dflt(RecordComponent c, Shape s, ValueReader r) {
@@ -157,7 +158,7 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
 
   /** The default: computed now ({@link DefaultFrom}) or declared. */
   private Object dflt() {
-    return dfltFrom != null ? dfltFrom.get() : dflt;
+    return spec.dfltFrom() != null ? spec.dfltFrom().get() : spec.dflt();
   }
 
   private static RecordComponent component(Class<?> record, String name) {
@@ -177,10 +178,10 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
     Binding binding = Binding.of(ctxt);
     String pointer = p.getParsingContext().pathAsPointer().toString();
     Place place = binding.place(pointer);
-    if (shape == Shape.LIST) {
+    if (spec.shape() == Shape.LIST) {
       return list(p, binding, pointer, place);
     }
-    if (shape == Shape.SET) {
+    if (spec.shape() == Shape.SET) {
       return new LinkedHashSet<>(list(p, binding, pointer, place));
     }
     if (p.currentToken() != JsonToken.VALUE_STRING) {
@@ -189,7 +190,7 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
       return dflt();
     }
     String text = p.getText();
-    if (noneWord != null && text.strip().equals(noneWord)) {
+    if (spec.noneWord() != null && text.strip().equals(spec.noneWord())) {
       return Optional.empty();
     }
     Object value = read(binding, place, text);
@@ -197,7 +198,7 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
       return dflt();
     }
     binding.seen(pointer, value, place);
-    return shape == Shape.OPTIONAL ? Optional.of(value) : value;
+    return spec.shape() == Shape.OPTIONAL ? Optional.of(value) : value;
   }
 
   /** The items read; items that are not values are reported and left out. */
@@ -223,8 +224,8 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
         binding.problem(item, "expected a single value, got " + item.node().describe());
       }
     }
-    if (values == 0 && !mayBeEmpty) {
-      binding.problem(place, "needs at least one " + itemName);
+    if (values == 0 && !spec.mayBeEmpty()) {
+      binding.problem(place, "needs at least one " + spec.itemName());
     }
     return out;
   }
@@ -240,7 +241,7 @@ final class ComponentDeserializer extends JsonDeserializer<Object> implements Co
   /** The value of {@code text}; null after reporting why not. */
   private Object read(Binding binding, Place place, String text) {
     try {
-      return reader.read(text, binding.baseDir());
+      return spec.reader().read(text, binding.baseDir());
     } catch (ValueReader.Refused e) {
       binding.problem(place, e.getMessage());
       return null;
