@@ -3,7 +3,6 @@ package dev.edgeproxy.server.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.edgeproxy.server.AdminFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,11 +55,8 @@ class NodeStateMetricsTest {
     }
   }
 
+  /** -1 while the sample is not there yet. */
   private static double value(String text, String prefix, String containing) {
-    return text.lines()
-        .filter(l -> l.startsWith(prefix) && l.contains(containing))
-        .findFirst()
-        .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-        .orElse(-1.0);
+    return AdminFixture.metric(text, prefix, containing).orElse(-1.0);
   }
 }
