@@ -68,17 +68,20 @@ final class AdminFixture implements AutoCloseable {
     acceptor.start();
   }
 
-  /** The {@code syncToken} of {@link #withAdmin}. */
+  /** The {@code syncToken} of {@link #config}. */
   static final String SYNC_TOKEN = "t0ken";
 
   /**
-   * A configuration with only the admin listener (token {@link #SYNC_TOKEN}), one backend pool that
-   * is this fixture's backend, no access log, and {@code allowlist} as the {@code allowlist:} section.
+   * A configuration with this fixture's TLS and admin ports (admin token {@link #SYNC_TOKEN}), one
+   * backend pool {@code web} that is this fixture's backend, no access log, and {@code allowlist}
+   * as the {@code allowlist:} section.
    */
-  String withAdmin(String node, String allowlist) {
+  String config(String node, String allowlist) {
     return """
         node: {name: %s}
         listeners:
+          tls:
+            bind: "127.0.0.1:%d"
           admin:
             bind: "127.0.0.1:%d"
             syncToken: %s
@@ -91,7 +94,7 @@ final class AdminFixture implements AutoCloseable {
         accessLog:
           format: none
         """
-        .formatted(node, adminPort, SYNC_TOKEN, backendPort, allowlist.indent(2));
+        .formatted(node, tlsPort, adminPort, SYNC_TOKEN, backendPort, allowlist.indent(2));
   }
 
   /** An allow-list file allowing {@code h1.example.com} to {@code hN.example.com}. */
@@ -119,6 +122,12 @@ final class AdminFixture implements AutoCloseable {
       throws Exception {
     server = EdgeProxyServer.start(ConfigLoader.loadFromString(yaml, "test.yaml", configEnv), null, env);
     return this;
+  }
+
+  /** Writes {@code yaml} to {@code configFile}, then starts the server from it. */
+  AdminFixture startFromFile(Path configFile, String yaml) throws Exception {
+    Files.writeString(configFile, yaml);
+    return startFromFile(configFile);
   }
 
   /** Starts the server from a configuration file, so that {@link #server()} can reload it. */

@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +25,7 @@ class AdminHeldBackTest {
     Files.writeString(list, AdminFixture.hosts(20));
     try (AdminFixture fx = new AdminFixture()) {
       fx.start(
-          fx.withAdmin(
+          fx.config(
               "held",
               "stateFile: \"%s\"\nmaxShrink: 10%%\nfile: {path: \"%s\"}".formatted(dir.resolve("state.json"), list)),
           Map.of(),
@@ -73,8 +71,7 @@ class AdminHeldBackTest {
     Files.writeString(list, AdminFixture.hosts(10));
     Path configFile = dir.resolve("edge-proxy.yaml");
     try (AdminFixture fx = new AdminFixture()) {
-      Files.writeString(configFile, fx.withAdmin("held", "maxShrink: 10%\nfile: {path: \"" + list + "\"}"));
-      fx.startFromFile(configFile);
+      fx.startFromFile(configFile, fx.config("held", "maxShrink: 10%\nfile: {path: \"" + list + "\"}"));
       String success = fx.json("/status").at("/sources/file/lastSuccess").asText();
       assertThat(fx.json("/status").at("/sources/file/state").asText()).isEqualTo("ok");
 

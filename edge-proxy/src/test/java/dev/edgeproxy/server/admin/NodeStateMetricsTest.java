@@ -18,30 +18,10 @@ class NodeStateMetricsTest {
   void aFailingSourceShowsHowLongItFailsAndTheSnapshotAges() throws Exception {
     Path list = Files.writeString(dir.resolve("allowlist.yaml"), "allow: [a.example.com]\n");
     try (AdminFixture fx = new AdminFixture()) {
-      fx.start(
-          """
-          listeners:
-            tls:
-              bind: "127.0.0.1:%d"
-            admin:
-              bind: "127.0.0.1:%d"
-          backends:
-            web:
-              tls: ["127.0.0.1:%d"]
-          defaultBackend: web
-          allowlist:
-            file:
-              path: "%s"
-            git:
-              url: "file://%s"
-              interval: 10m
-              cacheDir: "%s"
-          accessLog:
-            format: none
-          """
-              .formatted(fx.tlsPort, fx.adminPort, fx.backendPort, list, dir.resolve("no-such-repo.git"), dir.resolve("cache")),
-          Map.of(),
-          name -> null);
+      String sources =
+          "file: {path: \"%s\"}\ngit: {url: \"file://%s\", interval: 10m, cacheDir: \"%s\"}"
+              .formatted(list, dir.resolve("no-such-repo.git"), dir.resolve("cache"));
+      fx.start(fx.config("node-state", sources), Map.of(), name -> null);
 
       await().atMost(Duration.ofSeconds(30))
           .until(() -> value(fx.get("/metrics").body(), "edge_allowlist_source_failing_seconds{", "source=\"git\"") >= 1);

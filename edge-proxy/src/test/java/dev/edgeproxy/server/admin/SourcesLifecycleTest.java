@@ -34,11 +34,10 @@ class SourcesLifecycleTest {
     Files.writeString(b, "allow: [b1.example.com]\n");
     Path configFile = dir.resolve("edge-proxy.yaml");
     try (AdminFixture fx = new AdminFixture()) {
-      String withA = fx.withAdmin("lifecycle", "maxShrink: 100%\nfile: {path: \"" + a + "\"}");
-      String withB = fx.withAdmin("lifecycle", "maxShrink: 100%\nfile: {path: \"" + b + "\"}");
-      String without = fx.withAdmin("lifecycle", "maxShrink: 100%");
-      Files.writeString(configFile, withA);
-      fx.startFromFile(configFile);
+      String withA = fx.config("lifecycle", "maxShrink: 100%\nfile: {path: \"" + a + "\"}");
+      String withB = fx.config("lifecycle", "maxShrink: 100%\nfile: {path: \"" + b + "\"}");
+      String without = fx.config("lifecycle", "maxShrink: 100%");
+      fx.startFromFile(configFile, withA);
       assertThat(patterns(fx)).containsExactly("a1.example.com");
 
       // path A -> B: the watch and the reader both move to B
@@ -73,10 +72,7 @@ class SourcesLifecycleTest {
     Path state = blocker.resolve("allowlist-state.json");
     Path configFile = dir.resolve("edge-proxy.yaml");
     try (AdminFixture fx = new AdminFixture()) {
-      Files.writeString(
-          configFile,
-          fx.withAdmin("lifecycle", "stateFile: \"" + state + "\"\nfile: {path: \"" + list + "\"}"));
-      fx.startFromFile(configFile);
+      fx.startFromFile(configFile, fx.config("lifecycle", "stateFile: \"" + state + "\"\nfile: {path: \"" + list + "\"}"));
       JsonNode failure = fx.json("/status").at("/snapshot/saveFailure");
       assertThat(failure.isObject()).as("save failure shown in /status").isTrue();
       assertThat(failure.path("unsavedVersion").asText()).isEqualTo(fx.json("/status").at("/snapshot/version").asText());
@@ -99,13 +95,11 @@ class SourcesLifecycleTest {
     Files.writeString(list, "allow: [a.example.com]\n");
     Path configFile = dir.resolve("edge-proxy.yaml");
     try (AdminFixture fx = new AdminFixture()) {
-      Files.writeString(
+      String git =
+          "git: {url: \"" + dir.resolve("no-such-repo.git").toUri() + "\", cacheDir: \"" + dir.resolve("cache") + "\"}";
+      fx.startFromFile(
           configFile,
-          fx.withAdmin(
-              "lifecycle",
-              "readinessTimeout: 10s\nfile: {path: \"" + list + "\"}\ngit:\n  url: \""
-                  + dir.resolve("no-such-repo.git").toUri() + "\"\n  cacheDir: \"" + dir.resolve("cache") + "\""));
-      fx.startFromFile(configFile);
+          fx.config("lifecycle", "readinessTimeout: 10s\nfile: {path: \"" + list + "\"}\n" + git));
       await().atMost(Duration.ofSeconds(15)).until(() -> !fx.json("/status").at("/sources/git/lastError").isNull());
       HttpResponse<String> waiting = fx.get("/readyz");
       assertThat(waiting.statusCode()).as("a failed first attempt is not an answer").isEqualTo(503);
@@ -130,10 +124,7 @@ class SourcesLifecycleTest {
     before.update(new dev.edgeproxy.allowlist.SourceList("route53", "r1", r53.allow(), List.of(), List.of()));
     Path configFile = dir.resolve("edge-proxy.yaml");
     try (AdminFixture fx = new AdminFixture()) {
-      Files.writeString(
-          configFile,
-          fx.withAdmin("lifecycle", "stateFile: \"" + state + "\"\nmaxShrink: 50%\nfile: {path: \"" + list + "\"}"));
-      fx.startFromFile(configFile);
+      fx.startFromFile(configFile, fx.config("lifecycle", "stateFile: \"" + state + "\"\nmaxShrink: 50%\nfile: {path: \"" + list + "\"}"));
       assertThat(patterns(fx)).containsExactly("kept.example.com");
     }
   }
@@ -145,15 +136,14 @@ class SourcesLifecycleTest {
     Path configFile = dir.resolve("edge-proxy.yaml");
     try (AdminFixture fx = new AdminFixture()) {
       String git = "maxShrink: 100%%\ngit:\n  url: \"%s\"\n  interval: 1h\n  cacheDir: \"%s\"";
-      Files.writeString(configFile, fx.withAdmin("lifecycle", git.formatted(first.url(), dir.resolve("cache-one"))));
-      fx.startFromFile(configFile);
+      fx.startFromFile(configFile, fx.config("lifecycle", git.formatted(first.url(), dir.resolve("cache-one"))));
       await().atMost(Duration.ofSeconds(30)).until(() -> patterns(fx).equals(List.of("one.example.com")));
 
       // the same settings: nothing rebuilt
       assertThat(fx.server().reload()).isTrue();
       assertThat(fx.json("/status").at("/lastSourceReload").isNull()).isTrue();
 
-      Files.writeString(configFile, fx.withAdmin("lifecycle", git.formatted(second.url(), dir.resolve("cache-two"))));
+      Files.writeString(configFile, fx.config("lifecycle", git.formatted(second.url(), dir.resolve("cache-two"))));
       assertThat(fx.server().reload()).isTrue();
       assertThat(fx.json("/status").at("/lastSourceReload/changes/git").asText()).isEqualTo("changed");
       // until the new source answers, the old list serves; then the new one replaces it
