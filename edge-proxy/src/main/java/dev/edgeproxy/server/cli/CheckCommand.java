@@ -10,7 +10,6 @@ import dev.edgeproxy.config.EdgeProxyConfig;
 import dev.edgeproxy.server.routing.ConfigRoutes;
 import dev.edgeproxy.server.routing.EntryLookup;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,11 +36,10 @@ final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Optional<EdgeProxyConfig> configured = config.load(System.err);
-    if (configured.isEmpty()) {
-      return ConfigFileOption.BAD_CONFIG;
-    }
-    EdgeProxyConfig loaded = configured.get();
+    return config.load(System.err).map(this::explain).orElse(ConfigFileOption.BAD_CONFIG);
+  }
+
+  private int explain(EdgeProxyConfig loaded) {
     if (loaded.allowlist().stateFile().isEmpty()) {
       System.out.println("no saved snapshot: allowlist.stateFile is not set in " + config.file);
       return NO_SNAPSHOT;

@@ -49,11 +49,10 @@ final class SyncCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Optional<EdgeProxyConfig> configured = config.load(System.err);
-    if (configured.isEmpty()) {
-      return ConfigFileOption.BAD_CONFIG;
-    }
-    EdgeProxyConfig loaded = configured.get();
+    return config.load(System.err).map(this::preview).orElse(ConfigFileOption.BAD_CONFIG);
+  }
+
+  private int preview(EdgeProxyConfig loaded) {
     AllowListRegistry saved =
         AllowListRegistry.restore(
             ConfigRoutes.of(loaded), loaded.allowlist().maxShrink(), loaded.allowlist().stateFile());
