@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * One byte budget for what the data path holds in direct memory across all connections: buffered
@@ -40,8 +41,11 @@ public final class MemoryBudget {
   public static final int SHED_PERCENT = 75;
   public static final int SHED_TARGET_PERCENT = 65;
   public static final int REFUSE_PERCENT = 90;
-  /** Shedding passes are at most this often, so that a loaded node does not sort on every write. */
-  private static final long SHED_INTERVAL_NANOS = 5_000_000;
+  /**
+   * After a pass that could not bring the use under its target (too little stalled memory to
+   * shed), the next is at most this late, so that a loaded node does not sort on every write.
+   */
+  static final long SHED_INTERVAL_NANOS = 5_000_000;
 
   /** No limit: nothing refused, nothing shed (listeners without a budget, tests). */
   static final MemoryBudget UNLIMITED = new MemoryBudget(Long.MAX_VALUE);
@@ -66,13 +70,24 @@ public final class MemoryBudget {
   /** Bytes of connections being shed whose release has not happened yet. */
   private final AtomicLong shedding = new AtomicLong();
   private final AtomicBoolean shedPass = new AtomicBoolean();
-  /** When the last pass started: under pressure every reservation asks, one pass per interval. */
-  private final AtomicLong lastPassNanos = new AtomicLong(System.nanoTime() - SHED_INTERVAL_NANOS);
+  private final LongSupplier nanoClock;
+  /** When the last pass that fell short of its target started (see {@link #SHED_INTERVAL_NANOS}). */
+  private final AtomicLong shortPassNanos;
+  /**
+   * Whether the last pass fell short of its target. A pass that reached it needs no pause: the use
+   * must grow by a tenth of the budget before the next one, and a burst that does so within the
+   * interval must not be left above the threshold with no later reservation to start a pass.
+   */
+  private volatile boolean lastPassFellShort;
   private final Set<Sheddable> stalled = ConcurrentHashMap.newKeySet();
   private final LongAdder refused = new LongAdder();
   private final LongAdder shed = new LongAdder();
 
   public MemoryBudget(long limitBytes) {
+    this(limitBytes, System::nanoTime);
+  }
+
+  MemoryBudget(long limitBytes, LongSupplier nanoClock) {
     if (limitBytes <= 0) {
       throw new IllegalArgumentException("memory budget must be positive: " + limitBytes);
     }
@@ -80,6 +95,8 @@ public final class MemoryBudget {
     this.refuseAt = limitBytes / 100 * REFUSE_PERCENT;
     this.shedAt = limitBytes / 100 * SHED_PERCENT;
     this.shedTarget = limitBytes / 100 * SHED_TARGET_PERCENT;
+    this.nanoClock = nanoClock;
+    this.shortPassNanos = new AtomicLong(nanoClock.getAsLong() - SHED_INTERVAL_NANOS);
   }
 
   /** The budget of {@code channel}'s listener, or {@link #UNLIMITED}. */
@@ -145,6 +162,7 @@ public final class MemoryBudget {
   void stalled(Sheddable connection) {
     if (this != UNLIMITED) { // nothing is ever shed there: do not collect connections in a shared set
       stalled.add(connection);
+      shedIfNeeded(); // a pass that fell short for want of stalled connections now has one more
     }
   }
 
@@ -159,12 +177,12 @@ public final class MemoryBudget {
 
   private void shedIfNeeded() {
     if (used.get() - shedding.get() < shedAt
-        || System.nanoTime() - lastPassNanos.get() < SHED_INTERVAL_NANOS
+        || lastPassFellShort && nanoClock.getAsLong() - shortPassNanos.get() < SHED_INTERVAL_NANOS
         || !shedPass.compareAndSet(false, true)) {
       return;
     }
     try {
-      lastPassNanos.set(System.nanoTime());
+      long started = nanoClock.getAsLong();
       List<Sheddable> oldestFirst = new ArrayList<>(stalled);
       oldestFirst.sort(Comparator.comparingLong(Sheddable::stalledSinceNanos));
       for (Sheddable connection : oldestFirst) {
@@ -178,6 +196,10 @@ public final class MemoryBudget {
         shedding.addAndGet(held);
         shed.increment();
         connection.shed(this);
+      }
+      lastPassFellShort = used.get() - shedding.get() >= shedTarget;
+      if (lastPassFellShort) {
+        shortPassNanos.set(started);
       }
     } finally {
       shedPass.set(false);

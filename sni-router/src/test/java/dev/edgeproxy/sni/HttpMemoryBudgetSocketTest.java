@@ -170,6 +170,8 @@ class HttpMemoryBudgetSocketTest {
     assertThat(shed.reason()).isEqualTo(Reason.MEMORY_SHED);
     assertThat(shed.decision()).isEqualTo(Decision.FORWARDED);
     assertThat(budget.shedCount()).isPositive();
+    // A pass sheds down to SHED_TARGET_PERCENT, but the stalled clients left keep filling up to their
+    // own bounds afterwards: what holds at rest is "under the shed threshold", not "under the target".
     await().atMost(Duration.ofSeconds(10)).until(() -> budget.used() < BUDGET / 100 * MemoryBudget.SHED_PERCENT);
 
     Socket good = connect(port);

@@ -121,6 +121,73 @@ class MemoryBudgetTest {
     assertThat(budget.admitting()).isTrue();
   }
 
+  /** A stalled connection holding {@code bytes}; shedding gives them back at once. */
+  static final class StalledHolder implements MemoryBudget.Sheddable {
+    final long since;
+    final long bytes;
+    boolean shed;
+
+    StalledHolder(MemoryBudget budget, long since, long bytes) {
+      this.since = since;
+      this.bytes = bytes;
+      budget.reserve(bytes);
+      budget.stalled(this);
+    }
+
+    @Override
+    public long stalledSinceNanos() {
+      return since;
+    }
+
+    @Override
+    public long heldBytes() {
+      return bytes;
+    }
+
+    @Override
+    public void shed(MemoryBudget budget) {
+      shed = true;
+      budget.release(bytes);
+      budget.shedDone(bytes);
+    }
+  }
+
+  @Test
+  void aBurstRightAfterASuccessfulPassIsShedAtOnce() {
+    long[] now = {0};
+    MemoryBudget budget = new MemoryBudget(100_000, () -> now[0]);
+    List<StalledHolder> holders = new ArrayList<>();
+    for (int i = 0; i < 8; i++) { // the 8th takes the use to 80 %: the two oldest go, 60 % left
+      holders.add(new StalledHolder(budget, i, 10_000));
+    }
+    assertThat(budget.shedCount()).isEqualTo(2);
+    assertThat(budget.used()).isEqualTo(60_000);
+
+    // Within the same instant two more arrive (80 % again), and nothing reserves after them: the
+    // pass must run now, not wait for a reservation that may never come.
+    holders.add(new StalledHolder(budget, 8, 10_000));
+    holders.add(new StalledHolder(budget, 9, 10_000));
+    assertThat(budget.shedCount()).isEqualTo(4);
+    assertThat(budget.used()).isEqualTo(60_000);
+    assertThat(holders.subList(0, 4)).allSatisfy(h -> assertThat(h.shed).isTrue());
+    assertThat(holders.subList(4, 10)).allSatisfy(h -> assertThat(h.shed).isFalse());
+  }
+
+  @Test
+  void aPassThatFellShortWaitsOneIntervalBeforeTheNext() {
+    long[] now = {0};
+    MemoryBudget budget = new MemoryBudget(100_000, () -> now[0]);
+    budget.reserve(80_000); // moving traffic, nothing stalled: the pass finds nothing to shed
+
+    StalledHolder holder = new StalledHolder(budget, 0, 10_000); // within the interval: no pass
+    assertThat(holder.shed).isFalse();
+
+    now[0] += MemoryBudget.SHED_INTERVAL_NANOS;
+    budget.reserve(1); // the interval is over: the next reservation starts a pass
+    assertThat(holder.shed).isTrue();
+    assertThat(budget.shedCount()).isEqualTo(1);
+  }
+
   /** The start of a hello announcing 16 000 bytes, {@code n} bytes of it sent. */
   static byte[] incompleteHello(int n) {
     byte[] bytes = new byte[n];

@@ -8,8 +8,10 @@ import dev.edgeproxy.e2e.support.EdgeProxyProcess;
 import dev.edgeproxy.e2e.support.Ports;
 import dev.edgeproxy.e2e.support.ProxyConfig;
 import dev.edgeproxy.e2e.support.WorkDirs;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +103,49 @@ class LauncherE2eTest {
     String[] maps = new String[1];
     runUntilListeningThenStop(dir, cds, link, "v2-second", pid -> maps[0] = Files.readString(Path.of("/proc/" + pid + "/maps")));
     assertThat(maps[0]).as("v2's second start maps an archive from the CDS directory").contains(cds.toString());
+  }
+
+  /**
+   * The JVM writes the archive as it exits; a node killed meanwhile (systemd's stop timeout, power loss) or a
+   * full disk leaves it cut short. Java 17 crashed at start on such an archive (SIGBUS, even with
+   * -Xshare:auto), and the launcher offered it again at every start: the node crash-looped. A new archive is
+   * now checked once before a run relies on it, and one that fails is written again.
+   */
+  @Test
+  void anArchiveCutShortIsFoundOutAndWrittenAgain() throws Exception {
+    archiveCutShortIsFoundOutAndWrittenAgain(LauncherJavas.current());
+  }
+
+  /** Java 25 ignored a cut AOT cache without a word, so no later start wrote a whole one. */
+  @Test
+  void onJava25AnAotCacheCutShortIsFoundOutAndWrittenAgain() throws Exception {
+    var java25 = LauncherJavas.java25OrLater();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        java25.isPresent(), "no Java 25+ installed beside this one (-Dedgeproxy.e2e.java25=/path/to/java)");
+    archiveCutShortIsFoundOutAndWrittenAgain(java25.get());
+  }
+
+  private static void archiveCutShortIsFoundOutAndWrittenAgain(LauncherJavas.Java runtime) throws Exception {
+    ProxyConfig config = new ProxyConfig().pool("local", "127.0.0.1:9").allow("www.example.test");
+    Path dir = EdgeProxyProcess.writeFiles(config);
+    Path cds = WorkDirs.create("launcher-cut-cds-" + runtime.feature());
+    Path archive = cds.resolve(runtime.feature() >= 25 ? "edge-proxy.aot" : "edge-proxy.jsa");
+    runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "cut-first", runtime.path(), pid -> {});
+    await("the archive written at exit").atMost(Duration.ofSeconds(120))
+        .until(() -> Files.isRegularFile(archive) && Files.size(archive) > 0
+            && !Files.exists(cds.resolve("edge-proxy.aot.config")));
+    long whole = Files.size(archive);
+    try (FileChannel channel = FileChannel.open(archive, StandardOpenOption.WRITE)) {
+      channel.truncate(whole / 2);
+    }
+
+    String second = runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "cut-second", runtime.path(), pid -> {});
+    assertThat(second).as("the launcher says why it writes the archive again").contains("stale or unusable");
+    await("the archive written again at exit").atMost(Duration.ofSeconds(120))
+        .until(() -> Files.isRegularFile(archive) && Files.size(archive) > whole / 2
+            && !Files.exists(cds.resolve("edge-proxy.aot.config")));
+    runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "cut-third", runtime.path(), pid ->
+        assertThat(LauncherJavas.mapsOf(pid)).as("the rewritten archive is in use").contains(archive.toString()));
   }
 
   @FunctionalInterface

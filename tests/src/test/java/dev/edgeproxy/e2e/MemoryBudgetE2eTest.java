@@ -98,6 +98,9 @@ class MemoryBudgetE2eTest {
           int attackers = attack.size();
           org.awaitility.Awaitility.await("the proxy took all " + attackers + " attack connections")
               .atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(200))
+              // A /metrics call that times out in the connect burst is asked again; the probes measure the
+              // admin endpoint's answers, this only waits for the count.
+              .ignoreExceptions()
               .until(() -> {
                 String now = ProxyChecks.metrics(proxy);
                 return sum(now, "edge_connections_active", "")

@@ -4,6 +4,7 @@ import dev.edgeproxy.server.observe.ProxyMetrics;
 import dev.edgeproxy.server.pool.BackendPool;
 import dev.edgeproxy.server.pool.PoolEndpoint;
 import dev.edgeproxy.server.pool.Routing;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,16 +22,21 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * The meters that only exist to be scraped: JVM, process, Netty allocator and event loops, and one
- * {@code edge_backend_endpoint_up{pool,endpoint}} gauge per endpoint of every pool (plus the
- * backend connect timer of every pool, so its series exist before the first connection).
+ * {@code edge_backend_endpoint_up{pool,endpoint}} gauge per endpoint of every pool, with the
+ * endpoint's name resolution ({@code edge_backend_endpoint_resolve_failures_total},
+ * {@code edge_backend_endpoint_resolve_failing_seconds}), plus the backend connect timer of every
+ * pool, so its series exist before the first connection.
  *
  * <p>Pools change on reload, so {@link #refresh()} (called before each scrape) registers the
  * endpoints that appeared and removes those that left. Binding the Netty event executor metrics
@@ -40,7 +46,7 @@ public final class AdminMetrics implements AutoCloseable {
   private final MeterRegistry registry;
   private final Supplier<Routing> routing;
   private final JvmGcMetrics gc;
-  private final Map<String, Meter> endpointGauges = new HashMap<>();
+  private final Map<String, List<Meter>> endpointGauges = new HashMap<>();
   /**
    * Micrometer's Netty allocator gauges carry no unit; bytes they are, and Prometheus names should
    * say so ({@code netty_allocator_memory_used_bytes}). Configured where the registry is created,
@@ -127,12 +133,55 @@ public final class AdminMetrics implements AutoCloseable {
               if (now.containsKey(g.getKey())) {
                 return false;
               }
-              registry.remove(g.getValue());
+              g.getValue().forEach(registry::remove);
               return true;
             });
     now.forEach(
         (key, e) ->
-            endpointGauges.computeIfAbsent(key, k -> endpointGauge(e.pool(), e.label())));
+            endpointGauges.computeIfAbsent(
+                key,
+                k ->
+                    List.of(
+                        endpointGauge(e.pool(), e.label()),
+                        resolveFailures(e.pool(), e.label()),
+                        resolveFailing(e.pool(), e.label()))));
+  }
+
+  /** The current routing's endpoints of {@code pool} labelled {@code label} (tls and http). */
+  private Stream<PoolEndpoint> endpoints(String pool, String label) {
+    return routing.get().pool(pool).stream()
+        .flatMap(p -> p.allEndpoints().stream())
+        .filter(e -> e.label().equals(label));
+  }
+
+  private Meter resolveFailures(String pool, String label) {
+    return FunctionCounter.builder(
+            "edge.backend.endpoint.resolve.failures",
+            this,
+            m -> m.endpoints(pool, label).mapToLong(PoolEndpoint::resolveFailures).max().orElse(0))
+        .description("Failed attempts to resolve the endpoint's host name (one per health check)")
+        .tag("pool", pool)
+        .tag("endpoint", label)
+        .register(registry);
+  }
+
+  private Meter resolveFailing(String pool, String label) {
+    return Gauge.builder(
+            "edge.backend.endpoint.resolve.failing",
+            this,
+            m ->
+                m.endpoints(pool, label)
+                    .flatMap(e -> e.resolveFailure().stream())
+                    .mapToLong(f -> Duration.between(f.since(), Instant.now()).toSeconds())
+                    .max()
+                    .orElse(0))
+        .description(
+            "Seconds the endpoint's host name has not resolved (0 while it does); meanwhile its"
+                + " last address is used, or none if it never resolved")
+        .baseUnit("seconds")
+        .tag("pool", pool)
+        .tag("endpoint", label)
+        .register(registry);
   }
 
   private Meter endpointGauge(String pool, String label) {
@@ -161,7 +210,7 @@ public final class AdminMetrics implements AutoCloseable {
   public synchronized void close() {
     gc.close();
     nodeState.ifPresent(NodeStateMetrics::close);
-    endpointGauges.values().forEach(registry::remove);
+    endpointGauges.values().forEach(meters -> meters.forEach(registry::remove));
     endpointGauges.clear();
   }
 }

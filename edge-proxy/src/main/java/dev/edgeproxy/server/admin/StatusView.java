@@ -9,6 +9,7 @@ import dev.edgeproxy.allowlist.SourceStatus;
 import dev.edgeproxy.allowlist.StateSaveFailure;
 import dev.edgeproxy.server.pool.BackendPool;
 import dev.edgeproxy.server.pool.PoolEndpoint;
+import dev.edgeproxy.server.pool.ResolveFailure;
 import dev.edgeproxy.server.routing.EntryLookup;
 import dev.edgeproxy.server.sources.SourceSet;
 import java.time.Instant;
@@ -38,7 +39,8 @@ final class StatusView {
   /**
    * {@code /status}: {@code node, version, configHash, uptimeSeconds, snapshot{version,hosts,heldBack},
    * sources{name:{lastSuccess,lastError,commit|records,...}}, pools{name:[{endpoint,healthy,
-   * active}]}, connections{active}}. {@code snapshot.heldBack} is null or the size of the pending
+   * active,listener,host,address,resolveError,resolveFailingSince,resolveAttempts}]},
+   * connections{active}}. {@code snapshot.heldBack} is null or the size of the pending
    * change ({@code added}, {@code removed}); {@code /allowlist} lists it in full.
    */
   static Map<String, Object> status(AdminContext ctx) {
@@ -160,6 +162,14 @@ final class StatusView {
       m.put("healthy", e.healthy());
       m.put("active", e.activeConnections());
       m.put("listener", kind);
+      // The name as configured, the address connections go to (kept while the name stops
+      // resolving; null until it first resolves) and, while it does not resolve, why and since when.
+      m.put("host", e.host());
+      m.put("address", e.resolvedAddress().orElse(null));
+      Optional<ResolveFailure> failure = e.resolveFailure();
+      m.put("resolveError", failure.map(ResolveFailure::error).orElse(null));
+      m.put("resolveFailingSince", failure.map(f -> iso(f.since())).orElse(null));
+      m.put("resolveAttempts", failure.map(ResolveFailure::attempts).orElse(0));
       out.add(m);
     }
   }

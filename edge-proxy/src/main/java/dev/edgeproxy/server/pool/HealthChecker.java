@@ -71,6 +71,11 @@ public final class HealthChecker implements AutoCloseable {
 
   private void check(PoolEndpoint endpoint, Duration timeout, ProxyHeaderSpec header) {
     endpoint.resolve();
+    if (endpoint.unresolved()) {
+      // Never resolved: connecting would make Netty resolve the name on an event loop, blocking
+      // it. The endpoint already counts as unhealthy; the next check resolves again.
+      return;
+    }
     Bootstrap b =
         new Bootstrap()
             .group(group)

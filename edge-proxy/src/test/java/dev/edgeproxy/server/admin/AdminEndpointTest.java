@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.edgeproxy.server.AdminFixture;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -144,6 +143,12 @@ class AdminEndpointTest {
     assertThat(endpoints.get(0).path("endpoint").asText()).isEqualTo("127.0.0.1:" + fx.backendPort);
     assertThat(endpoints.get(0).path("healthy").asBoolean()).isTrue();
     assertThat(endpoints.get(0).path("active").isInt()).isTrue();
+    assertThat(endpoints.get(0).path("host").asText()).isEqualTo("127.0.0.1");
+    assertThat(endpoints.get(0).path("address").asText()).isEqualTo("127.0.0.1");
+    assertThat(endpoints.get(0).has("resolveError")).isTrue();
+    assertThat(endpoints.get(0).path("resolveError").isNull()).isTrue();
+    assertThat(endpoints.get(0).path("resolveFailingSince").isNull()).isTrue();
+    assertThat(endpoints.get(0).path("resolveAttempts").asInt(-1)).isZero();
     assertThat(s.at("/connections/active").isIntegralNumber()).isTrue();
   }
 

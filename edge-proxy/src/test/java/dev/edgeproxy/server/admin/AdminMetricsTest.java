@@ -75,6 +75,27 @@ class AdminMetricsTest {
   }
 
   @Test
+  void anEndpointWhoseNameDoesNotResolveShowsInItsResolveSeries() throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PoolEndpoint e = new PoolEndpoint("c", "no-such-host.invalid", 443, 1, 1);
+    AtomicReference<Routing> routing = new AtomicReference<>(routing("c", e));
+    try (AdminMetrics metrics = AdminMetrics.bind(registry, routing::get, List.of())) {
+      String series = "{endpoint=\"no-such-host.invalid:443\",pool=\"c\"}";
+      assertThat(registry.scrape())
+          .contains("edge_backend_endpoint_resolve_failures_total" + series + " 0.0")
+          .contains("edge_backend_endpoint_resolve_failing_seconds" + series + " 0.0");
+      e.resolve();
+      e.resolve();
+      assertThat(registry.scrape())
+          .contains("edge_backend_endpoint_resolve_failures_total" + series + " 2.0")
+          .contains("edge_backend_endpoint_resolve_failing_seconds" + series)
+          .contains("edge_backend_endpoint_up" + series + " 0.0");
+    } finally {
+      registry.close();
+    }
+  }
+
+  @Test
   void healthProbeNamesALoopThatDoesNotAnswer() throws Exception {
     EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     CountDownLatch release = new CountDownLatch(1);

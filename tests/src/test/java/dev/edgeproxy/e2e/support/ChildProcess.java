@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,11 @@ public final class ChildProcess implements AutoCloseable, Diagnosable {
     Path out = dir.resolve(name + ".stdout");
     Path err = dir.resolve(name + ".stderr");
     try {
-      ProcessBuilder builder = new ProcessBuilder(command)
+      // The suite may itself run under nohup, whose ignored SIGHUP a child inherits: the child gets the
+      // default back, as under systemd, so that reload by SIGHUP works (a test that wants nohup adds it).
+      List<String> withDefaultHup = new ArrayList<>(List.of("env", "--default-signal=HUP"));
+      withDefaultHup.addAll(command);
+      ProcessBuilder builder = new ProcessBuilder(withDefaultHup)
           .directory(dir.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
           .redirectOutput(out.toFile())

@@ -55,6 +55,7 @@ public final class ProxyConfig {
   private String healthCheckInterval = "1s";
   private String stateDirectory = "";
   private boolean syncTokenFromEnv;
+  private String sourceFetchTimeout;
 
   public ProxyConfig pool(String name, String endpoint) {
     return pool(new Pool(name, List.of(endpoint), "v2", null));
@@ -208,6 +209,12 @@ public final class ProxyConfig {
     return stateDirectory.isEmpty() ? "allowlist-state.json" : stateDirectory + "/allowlist-state.json";
   }
 
+  /** {@code timeout} of the Git and Route53 sources (one whole fetch); the product's default unless set. */
+  public ProxyConfig sourceFetchTimeout(String duration) {
+    this.sourceFetchTimeout = duration;
+    return this;
+  }
+
   /** {@code healthCheck.interval} of every pool (1s unless told). */
   public ProxyConfig healthCheckInterval(String duration) {
     this.healthCheckInterval = duration;
@@ -353,6 +360,9 @@ public final class ProxyConfig {
               file: allowlist.yaml
               interval: %s
           """.formatted(git.url(), git.interval()));
+      if (sourceFetchTimeout != null) {
+        yaml.append("    timeout: ").append(sourceFetchTimeout).append('\n');
+      }
       if (git.webhookSecretEnv() != null) {
         yaml.append("    webhookSecretEnv: ").append(git.webhookSecretEnv()).append('\n');
       }
@@ -367,6 +377,9 @@ public final class ProxyConfig {
               endpoint: "%s"
           """.formatted(quoted(route53.hostedZones()), quoted(route53.pointingAt()), route53.interval(),
           route53.endpoint()));
+      if (sourceFetchTimeout != null) {
+        yaml.append("    timeout: ").append(sourceFetchTimeout).append('\n');
+      }
     }
     yaml.append("""
         limits:

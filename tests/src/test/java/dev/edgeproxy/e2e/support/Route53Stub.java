@@ -25,10 +25,13 @@ public final class Route53Stub implements AutoCloseable, Diagnosable {
 
   private final String zoneId;
   private final WireMockServer server;
+  /** Kept: WireMock only tells its port while running, and diagnostics are asked for after it stopped. */
+  private final int port;
 
   private Route53Stub(String zoneId, WireMockServer server) {
     this.zoneId = zoneId;
     this.server = server;
+    this.port = server.port();
   }
 
   public static Route53Stub start(String zoneId) {
@@ -39,7 +42,7 @@ public final class Route53Stub implements AutoCloseable, Diagnosable {
 
   /** For {@code allowlist.route53.endpoint}. */
   public String endpoint() {
-    return "http://127.0.0.1:" + server.port();
+    return "http://127.0.0.1:" + port;
   }
 
   public String rrsetPath() {
@@ -76,6 +79,19 @@ public final class Route53Stub implements AutoCloseable, Diagnosable {
       secondPage = secondPage.withQueryParam("identifier", equalTo(next.identifier()));
     }
     server.stubFor(secondPage.willReturn(xml(200, page(second, null))));
+  }
+
+  /** As {@link #onePage}, each answer sent only after {@code delayMillis} (a Route53 slower than the fetch's deadline). */
+  public void slowPage(int delayMillis, String... recordSets) {
+    server.resetMappings();
+    server.stubFor(get(urlPathEqualTo(rrsetPath())).willReturn(xml(200, page(withApex(List.of(recordSets)), null))
+        .withFixedDelay(delayMillis)));
+  }
+
+  /** Every call answered 200 with {@code body} as {@code text/xml}, whatever it is (HTML, another API's answer). */
+  public void answer200(String body) {
+    server.resetMappings();
+    server.stubFor(get(urlPathMatching("/2013-04-01/.*")).willReturn(xml(200, body)));
   }
 
   /** Every call answered 400 {@code Throttling}, as Route53 does when the account's rate is exceeded. */

@@ -35,7 +35,11 @@ public final class StubBackend implements AutoCloseable, Diagnosable {
   private final List<Long> sunk = new CopyOnWriteArrayList<>();
 
   private StubBackend(Behaviour behaviour, long bytes, long bytesPerSecond) throws IOException {
-    this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+    this(new ServerSocket(0, 200, InetAddress.getLoopbackAddress()), behaviour, bytes, bytesPerSecond);
+  }
+
+  private StubBackend(ServerSocket server, Behaviour behaviour, long bytes, long bytesPerSecond) {
+    this.server = server;
     this.behaviour = behaviour;
     this.bytes = bytes;
     this.bytesPerSecond = bytesPerSecond;
@@ -48,6 +52,11 @@ public final class StubBackend implements AutoCloseable, Diagnosable {
    */
   public static StubBackend pouring(long bytes, long bytesPerSecond) throws IOException {
     return new StubBackend(Behaviour.POUR, bytes, bytesPerSecond);
+  }
+
+  /** {@link #pouring} on a given loopback address and port (e.g. 127.0.0.2 on the port another one has). */
+  public static StubBackend pouringOn(InetAddress address, int port, long bytes) throws IOException {
+    return new StubBackend(new ServerSocket(port, 200, address), Behaviour.POUR, bytes, 0);
   }
 
   /**
