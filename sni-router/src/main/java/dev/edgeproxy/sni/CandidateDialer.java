@@ -186,6 +186,8 @@ final class CandidateDialer implements Dialer {
     private void connected(Upstream upstream, ChannelFuture f, long started) {
       pending = null;
       if (!f.isSuccess()) {
+        // A refused or reset connect leaves the socket open (Bootstrap closed it on failure).
+        f.channel().close();
         if (!cancelled) { // a cancelled attempt is not the endpoint's fault
           failedAttempt(upstream, f.cause());
         }
