@@ -310,6 +310,22 @@ class HttpFrontendTest {
     }
   }
 
+  /**
+   * The port-80 listener is the first hop: a forwarding header on a request was written by the
+   * client. It reached the backend, which, trusting the node (a pool without PROXY header), would
+   * take it as the client's address, scheme or host.
+   */
+  @Test
+  void clientWrittenForwardingHeadersDoNotReachTheBackend() {
+    client();
+    send(client, "GET / HTTP/1.1\r\nHost: a.example\r\nX-Forwarded-For: 10.0.0.1\r\n"
+        + "x-forwarded-proto: https\r\nX-Forwarded-Host: evil.example\r\nForwarded: for=10.0.0.1;proto=https\r\n"
+        + "X-Real-IP: 10.0.0.1\r\nX-Forwarded-Port: 443\r\nX-Keep: 1\r\n\r\n");
+    assertThat(drain(backend())).isEqualTo("GET / HTTP/1.1\r\nHost: a.example\r\nX-Keep: 1\r\n\r\n");
+    send(backend(), OK);
+    assertThat(drain(client)).isEqualTo(OK);
+  }
+
   @Test
   void redirectModeRefusesUnknownHosts() {
     client(HttpFrontendSettings.Mode.REDIRECT, 8192);
