@@ -1,5 +1,12 @@
 package dev.edgeproxy.config;
 
+import dev.edgeproxy.config.ConfigSchema.Cron;
+import dev.edgeproxy.config.ConfigSchema.Default;
+import dev.edgeproxy.config.ConfigSchema.EnvName;
+import dev.edgeproxy.config.ConfigSchema.NoneWord;
+import dev.edgeproxy.config.ConfigSchema.OneOf;
+import dev.edgeproxy.config.ConfigSchema.Positive;
+import dev.edgeproxy.config.ConfigSchema.Required;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,31 +35,22 @@ import java.util.Optional;
  */
 public record AllowListConfig(
     Optional<Path> stateFile,
-    double maxShrink,
-    boolean enforce,
-    Optional<Duration> closeRevokedAfter,
+    @Default("50%") double maxShrink,
+    @Default("true") boolean enforce,
+    @NoneWord("never") Optional<Duration> closeRevokedAfter,
     Optional<FileSourceConfig> file,
     Optional<GitSourceConfig> git,
     Optional<Route53SourceConfig> route53,
-    Duration sourceTimeout,
-    Duration readinessTimeout) {
-  public static final double DEFAULT_MAX_SHRINK = 0.5;
-  public static final Duration DEFAULT_SOURCE_TIMEOUT = Duration.ofMinutes(2);
-  public static final Duration DEFAULT_READINESS_TIMEOUT = Duration.ofMinutes(5);
+    @Default("2m") @Positive Duration sourceTimeout,
+    @Default("5m") @Positive Duration readinessTimeout) {
+  /** Every key at its default (as the annotations above declare): no source. */
+  public static final AllowListConfig DEFAULT = RecordBinder.defaults(AllowListConfig.class);
+  public static final double DEFAULT_MAX_SHRINK = DEFAULT.maxShrink();
+  public static final Duration DEFAULT_SOURCE_TIMEOUT = DEFAULT.sourceTimeout();
+  public static final Duration DEFAULT_READINESS_TIMEOUT = DEFAULT.readinessTimeout();
   /** Default {@code interval} of the Git and Route53 sources when neither interval nor cron is set. */
-  public static final Duration DEFAULT_SOURCE_INTERVAL = Duration.ofMinutes(5);
-
-  public static final AllowListConfig DEFAULT =
-      new AllowListConfig(
-          Optional.empty(),
-          DEFAULT_MAX_SHRINK,
-          true,
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          Optional.empty(),
-          DEFAULT_SOURCE_TIMEOUT,
-          DEFAULT_READINESS_TIMEOUT);
+  public static final Duration DEFAULT_SOURCE_INTERVAL =
+      (Duration) RecordBinder.defaultOf(GitSourceConfig.class, "interval");
 
   public AllowListConfig {
     Objects.requireNonNull(stateFile, "stateFile");
@@ -73,7 +71,7 @@ public record AllowListConfig(
    * @param path the allow-list file (same format as {@code allowlist.example.yaml}); re-read when it
    *     changes. A relative path is relative to the config file's directory.
    */
-  public record FileSourceConfig(Path path) {
+  public record FileSourceConfig(@Required Path path) {
     public FileSourceConfig {
       Objects.requireNonNull(path, "path");
     }
@@ -96,22 +94,19 @@ public record AllowListConfig(
    * @param cacheDir where the local clone is kept; empty = a directory chosen by the Git source
    * @param timeout the total deadline of one fetch (not per read); default 60 s
    */
+  @OneOf({"interval", "cron"})
   public record GitSourceConfig(
-      String url,
-      String branch,
-      String file,
+      @Required String url,
+      @Default("main") String branch,
+      @Default("allowlist.yaml") String file,
       Optional<Path> sshKeyFile,
-      Optional<String> tokenEnv,
-      Optional<Duration> interval,
-      Optional<String> cron,
-      Optional<String> webhookSecretEnv,
+      @EnvName Optional<String> tokenEnv,
+      @Default("5m") @Positive Optional<Duration> interval,
+      @Cron Optional<String> cron,
+      @EnvName Optional<String> webhookSecretEnv,
       Optional<Path> knownHostsFile,
       Optional<Path> cacheDir,
-      Duration timeout) {
-    public static final String DEFAULT_BRANCH = "main";
-    public static final String DEFAULT_FILE = "allowlist.yaml";
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
-
+      @Default("60s") @Positive Duration timeout) {
     public GitSourceConfig {
       Objects.requireNonNull(url, "url");
       Objects.requireNonNull(branch, "branch");
@@ -140,17 +135,15 @@ public record AllowListConfig(
    * @param endpoint API endpoint override (tests, LocalStack)
    * @param timeout the total deadline of one fetch, every zone, page and retry; default 60 s
    */
+  @OneOf({"interval", "cron"})
   public record Route53SourceConfig(
-      List<String> hostedZones,
-      List<String> pointingAt,
-      Optional<Duration> interval,
-      Optional<String> cron,
-      String region,
+      @Required List<String> hostedZones,
+      @Required List<String> pointingAt,
+      @Default("5m") @Positive Optional<Duration> interval,
+      @Cron Optional<String> cron,
+      @Default("us-east-1") String region,
       Optional<URI> endpoint,
-      Duration timeout) {
-    public static final String DEFAULT_REGION = "us-east-1";
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
-
+      @Default("60s") @Positive Duration timeout) {
     public Route53SourceConfig {
       hostedZones = List.copyOf(hostedZones);
       pointingAt = List.copyOf(pointingAt);

@@ -35,10 +35,6 @@ public record BackendPoolConfig(
     @Default("round-robin") Balance balance,
     @Default("3s") @Positive Duration connectTimeout,
     HealthCheckConfig healthCheck) {
-  /** Every TLV: the default {@code proxyProtocolTlvs}. */
-  public static final Set<ProxyTlv> DEFAULT_TLVS =
-      Collections.unmodifiableSet(EnumSet.allOf(ProxyTlv.class));
-
   public BackendPoolConfig {
     Objects.requireNonNull(name, "name");
     tls = List.copyOf(tls);

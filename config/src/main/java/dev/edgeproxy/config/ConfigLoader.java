@@ -1,18 +1,13 @@
 package dev.edgeproxy.config;
 
 import dev.edgeproxy.config.ConfigReader.M;
-import dev.edgeproxy.config.ConfigReader.Val;
 import dev.edgeproxy.yaml.YamlTree;
-import dev.edgeproxy.yaml.YamlTree.Field;
 import dev.edgeproxy.yaml.YamlTree.Node;
-import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Loads and validates {@code edge-proxy.yaml} into an {@link EdgeProxyConfig}.
@@ -30,12 +25,11 @@ import java.util.Optional;
  *       working directory).
  * </ul>
  *
- * <p>The keys of each map are those of its record ({@link ConfigKeys}); {@link ConfigReader} reads
- * values and collects problems, one section class per part of the file reads it into its records.
- * Limits, access log, listeners and backend pools are bound with Jackson ({@link RecordBinder}):
- * each key's default and bounds are declared once, on its record component ({@link
- * ConfigSchema}); the sections then check what spans values. The allow-list section and routes
- * are still read by hand.
+ * <p>The keys of each map are those of its record ({@link ConfigKeys}); every map is bound to its
+ * record with Jackson ({@link RecordBinder}): each key's default, bounds and whether it is
+ * required are declared once, on its record component ({@link ConfigSchema}). The listeners and
+ * the pools are read by a section class each, which checks across their values; {@link
+ * CrossChecks} checks what spans sections (pool names, hosts routed twice).
  *
  * <p>Every problem is collected, not only the first, and reported as {@code FILE:LINE:COLUMN: key.path:
  * message}.
@@ -101,56 +95,26 @@ public final class ConfigLoader {
     return new Located(config, reader.allowListFileLine, reader.allowListFileColumn);
   }
 
+  /**
+   * The pools and listeners are read by their sections (each checks across its own values), the
+   * rest bound to the root record; then the checks that span sections.
+   */
   private static EdgeProxyConfig root(ConfigReader r, Node rootNode) {
     M root =
         rootNode.isNull()
             ? new M(null, "", ConfigKeys.of(EdgeProxyConfig.class))
             : r.open(rootNode, "", EdgeProxyConfig.class);
-    NodeConfig node =
-        new NodeConfig(r.string(r.map(root, "node", NodeConfig.class), "name", defaultNodeName()));
-    BackendsSection pools = new BackendsSection(r);
-    Map<String, BackendPoolConfig> backends = pools.backends(root);
+    Map<String, BackendPoolConfig> backends = new BackendsSection(r).backends(root);
     ListenersConfig listeners = new ListenersSection(r).listeners(root);
-    List<RouteConfig> routes = pools.routes(root);
-    Optional<String> defaultBackend = Optional.empty();
-    Val dflt = r.val(root, "defaultBackend");
-    if (dflt != null && dflt.text() != null) {
-      defaultBackend = Optional.of(dflt.text().strip());
-      r.backendRefs.add(dflt);
-    }
-    AllowListConfig allowlist = new AllowListSection(r).allowlist(root);
-    LimitsConfig limits = RecordBinder.bind(r, r.map(root, "limits", LimitsConfig.class), LimitsConfig.class);
-    AccessLogConfig accessLog =
-        RecordBinder.bind(r, r.map(root, "accessLog", AccessLogConfig.class), AccessLogConfig.class);
-
-    for (Val ref : r.backendRefs) {
-      if (!backends.containsKey(ref.text().strip())) {
-        r.problem(
-            ref.node(),
-            ref.path(),
-            "no backend named '"
-                + ref.text().strip()
-                + "'"
-                + (backends.isEmpty() ? " (no backends are defined)" : " (defined: "
-                    + String.join(", ", backends.keySet()) + ")"));
-      }
-    }
-    if ((listeners.tls().isPresent() || listeners.http().isPresent()) && backends.isEmpty()) {
-      Field l = root.field("listeners");
-      r.problem(
-          l == null ? 1 : l.line(),
-          l == null ? 1 : l.column(),
-          "backends: a tls or http listener needs at least one backend pool");
-    }
-    return new EdgeProxyConfig(
-        node, listeners, backends, routes, defaultBackend, allowlist, limits, accessLog);
+    CrossChecks checks = new CrossChecks(r);
+    EdgeProxyConfig config =
+        RecordBinder.bind(
+            r,
+            root,
+            EdgeProxyConfig.class,
+            checks::seen,
+            Map.of("listeners", listeners, "backends", backends));
+    checks.check(config, root);
+    return config;
   }
-
-  private static String defaultNodeName() {
-    try {
-      String name = InetAddress.getLocalHost().getHostName();
-      return name == null || name.isBlank() ? "edge-proxy" : name;
-    } catch (IOException e) {
-      return "edge-proxy";
-    }
-  }}
+}

@@ -3,17 +3,14 @@ package dev.edgeproxy.config;
 import dev.edgeproxy.yaml.YamlTree.Field;
 import dev.edgeproxy.yaml.YamlTree.Node;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads values out of the YAML tree and collects every problem with its place: each getter
- * reports what is wrong and falls back to the default, so that one load tells all problems.
+ * Opens the maps of the YAML tree (reporting unknown keys), substitutes {@code ${VAR}} in scalars
+ * and collects every problem with its place, so that one load tells all problems.
  */
 final class ConfigReader {
   /** A scalar value after {@code ${VAR}} substitution, with where it stands. */
@@ -109,27 +106,9 @@ final class ConfigReader {
     return new M(node, path, keys);
   }
 
-  /** Where to point a "missing key" problem: the map, or failing that the document start. */
-  int[] position(M m) {
-    return m.node == null ? new int[] {1, 1} : new int[] {m.node.line(), m.node.column()};
-  }
-
-  void missing(M m, String key) {
-    int[] p = position(m);
-    problem(p[0], p[1], m.at(key) + ": required");
-  }
-
   // ---- scalars --------------------------------------------------------------------------
 
-  /** The scalar under key; null when absent, a Val with null text when invalid (reported). */
-  Val val(M m, String key) {
-    Field f = m.field(key);
-    if (f == null || f.value().isNull()) {
-      return null;
-    }
-    return scalar(f.value(), m.at(key));
-  }
-
+  /** The scalar {@code n} after substitution; a Val with null text when invalid (reported). */
   Val scalar(Node n, String path) {
     if (!n.isScalar()) {
       problem(n, path, "expected a single value, got " + n.describe());
@@ -139,131 +118,12 @@ final class ConfigReader {
     return text == null ? bad(n, path) : new Val(text, n, path);
   }
 
-  /** A value that was reported as invalid: getters use their default without a second report. */
+  /** A value that was reported as invalid: its default is used without a second report. */
   private static Val bad(Node n, String path) {
     return new Val(null, n, path);
   }
 
   private String substitute(Node n, String path) {
     return ConfigValues.substitute(n.text(), env, why -> problem(n, path, why));
-  }
-
-  /** A list of scalars; a single scalar counts as a one-item list. Null when absent. */
-  List<Val> vals(M m, String key) {
-    Field f = m.field(key);
-    if (f == null || f.value().isNull()) {
-      return null;
-    }
-    Node n = f.value();
-    String path = m.at(key);
-    if (n.isScalar()) {
-      Val v = scalar(n, path);
-      return v.text == null ? List.of() : List.of(v);
-    }
-    if (!n.isList()) {
-      problem(n, path, "expected a value or a list, got " + n.describe());
-      return List.of();
-    }
-    List<Val> out = new ArrayList<>();
-    for (Node item : n.items()) {
-      Val v = scalar(item, path);
-      if (v.text != null) {
-        out.add(v);
-      }
-    }
-    return out;
-  }
-
-  String string(M m, String key, String dflt) {
-    Val v = val(m, key);
-    if (v == null || v.text == null) {
-      return dflt;
-    }
-    if (v.text.isBlank()) {
-      problem(v.node, v.path, "must not be empty");
-      return dflt;
-    }
-    return v.text.strip();
-  }
-
-  String required(M m, String key) {
-    Val v = val(m, key);
-    if (v == null) {
-      if (m.present()) {
-        missing(m, key);
-      }
-      return null;
-    }
-    if (v.text == null) {
-      return null;
-    }
-    if (v.text.isBlank()) {
-      problem(v.node, v.path, "must not be empty");
-      return null;
-    }
-    return v.text.strip();
-  }
-
-  boolean bool(M m, String key, boolean dflt) {
-    Val v = val(m, key);
-    if (v == null || v.text == null) {
-      return dflt;
-    }
-    switch (v.text.strip().toLowerCase(Locale.ROOT)) {
-      case "true":
-        return true;
-      case "false":
-        return false;
-      default:
-        problem(v.node, v.path, "expected true or false, got '" + v.text + "'");
-        return dflt;
-    }
-  }
-
-  Duration duration(M m, String key, Duration dflt) {
-    Val v = val(m, key);
-    return v == null || v.text == null ? dflt : duration(v, dflt);
-  }
-
-  Duration duration(Val v, Duration dflt) {
-    try {
-      return ValueReader.duration(v.text);
-    } catch (ValueReader.Refused e) {
-      problem(v.node, v.path, e.getMessage());
-      return dflt;
-    }
-  }
-
-  Duration positiveDuration(M m, String key, Duration dflt) {
-    Val v = val(m, key);
-    if (v == null || v.text == null) {
-      return dflt;
-    }
-    Duration d = duration(v, null);
-    if (d == null) {
-      return dflt;
-    }
-    if (d.isZero()) {
-      problem(v.node, v.path, "must be more than 0");
-      return dflt;
-    }
-    return d;
-  }
-
-  Optional<Path> path(M m, String key) {
-    Val v = val(m, key);
-    if (v == null || v.text == null) {
-      return Optional.empty();
-    }
-    return toPath(v);
-  }
-
-  Optional<Path> toPath(Val v) {
-    try {
-      return Optional.of(ValueReader.path(v.text, baseDir));
-    } catch (ValueReader.Refused e) {
-      problem(v.node, v.path, e.getMessage());
-      return Optional.empty();
-    }
   }
 }

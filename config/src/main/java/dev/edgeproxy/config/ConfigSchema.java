@@ -4,6 +4,7 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.util.function.Supplier;
 
 /**
  * What a config record says about each of its values, read by {@link RecordBinder}: so that a key,
@@ -49,6 +50,13 @@ final class ConfigSchema {
     String value();
   }
 
+  /** What a list's items are called in "needs at least one host" (else "value"). */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface ItemName {
+    String value();
+  }
+
   /** A list that may be written empty ({@code []}); others need at least one value. */
   @Retention(RetentionPolicy.RUNTIME)
   @Target(ElementType.RECORD_COMPONENT)
@@ -63,4 +71,52 @@ final class ConfigSchema {
   @Retention(RetentionPolicy.RUNTIME)
   @Target(ElementType.RECORD_COMPONENT)
   @interface Bytes {}
+
+  /**
+   * A key that must be written (a source's {@code url}); missing, it is reported as {@code
+   * path.key: required} where its map is written. A record whose required value is missing or
+   * refused is left out (its problems stand), so the load goes on to tell every problem.
+   */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface Required {}
+
+  /**
+   * A default computed when the config is loaded (the machine's host name): the supplier's value
+   * when the key is absent. The supplier has a no-argument constructor.
+   */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface DefaultFrom {
+    Class<? extends Supplier<?>> value();
+  }
+
+  /**
+   * Keys of a map of which at most one may be written ({@code interval} or {@code cron}): both
+   * written is a problem at the first; none written, the {@link Default} of the one that has it
+   * stands (declared on that {@code Optional} component), the others are empty.
+   */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.TYPE)
+  @interface OneOf {
+    String[] value();
+  }
+
+  /**
+   * A key whose value a section class reads and checks across its values, then gives to the
+   * binder (the listeners, the pools): still a key of its map, not read by the binder.
+   */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface Given {}
+
+  /** A string that is the name of an environment variable (holding a secret, never the secret). */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface EnvName {}
+
+  /** A string that is a Quartz cron expression, checked with Quartz's own parser. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  @interface Cron {}
 }

@@ -14,6 +14,22 @@ import org.quartz.CronExpression;
 final class CronCheck {
   private CronCheck() {}
 
+  /** {@code text} stripped, when the scheduler will take it as a cron expression. */
+  static String read(String text) throws ValueReader.Refused {
+    String expression = text.strip();
+    String[] fields = expression.split("\\s+");
+    if (fields.length < 6 || fields.length > 7) {
+      throw new ValueReader.Refused(
+          "cron '" + text + "' has " + fields.length
+              + " fields; Quartz needs 6 or 7 (sec min hour day month weekday [year])");
+    }
+    Optional<String> refused = problem(expression);
+    if (refused.isPresent()) {
+      throw new ValueReader.Refused("cron '" + expression + "': " + refused.get());
+    }
+    return expression;
+  }
+
   /** Why Quartz would refuse {@code expression}, or empty when it is usable. */
   static Optional<String> problem(String expression) {
     CronExpression cron;

@@ -1,5 +1,6 @@
 package dev.edgeproxy.config;
 
+import dev.edgeproxy.config.ConfigSchema.Given;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +10,7 @@ import java.util.Optional;
 
 /**
  * The whole {@code edge-proxy.yaml}, validated and immutable. Built by {@link ConfigLoader}; every
- * omitted key has the default documented on its record.
+ * omitted key has the default documented (and declared, {@link ConfigSchema}) on its record.
  *
  * @param node {@code node}
  * @param listeners {@code listeners}
@@ -23,8 +24,8 @@ import java.util.Optional;
  */
 public record EdgeProxyConfig(
     NodeConfig node,
-    ListenersConfig listeners,
-    Map<String, BackendPoolConfig> backends,
+    @Given ListenersConfig listeners,
+    @Given Map<String, BackendPoolConfig> backends,
     List<RouteConfig> routes,
     Optional<String> defaultBackend,
     AllowListConfig allowlist,

@@ -6,31 +6,33 @@ import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonDeserializer;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.KeyDeserializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.deser.Deserializers;
 import com.fasterxml.jackson.databind.jsontype.TypeDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.type.CollectionType;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.type.MapType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeproxy.config.ConfigReader.M;
-import dev.edgeproxy.yaml.YamlTree.Field;
 import dev.edgeproxy.yaml.YamlTree.Node;
 import java.io.IOException;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Binds a config map to its record with Jackson data binding. {@link YamlTree} has already read
- * the syntax and {@link ConfigReader} reported unknown keys (Jackson tells those of a record only
- * after the whole object, without a place); here the map's values, after {@code ${VAR}}
- * substitution, become a Jackson tree keyed by record component, with a pointer → YAML node map
- * so that {@link ScalarDeserializer} reports each wrong value at its {@code LINE:COLUMN}.
+ * the syntax and {@link ConfigReader} reports unknown keys (Jackson tells those of a record only
+ * after the whole object, without a place); {@link BindingTree} turns the map's values, after
+ * {@code ${VAR}} substitution, into a Jackson tree keyed by record component, with a pointer →
+ * YAML node map so that {@link ComponentDeserializer} reports each wrong value at its {@code
+ * LINE:COLUMN}. Nested maps are bound by Jackson's record deserializer, an {@code Optional} one or
+ * a list of them by {@link NestedRecordDeserializer}.
  */
 final class RecordBinder {
   private static final ObjectMapper MAPPER = mapper();
@@ -48,13 +50,24 @@ final class RecordBinder {
                   @Override
                   public JsonDeserializer<?> findBeanDeserializer(
                       JavaType type, DeserializationConfig config, BeanDescription beanDesc) {
-                    return type.isRecordType() ? null : new ComponentDeserializer();
+                    return BindingTree.isMap(type.getRawClass()) ? null : new ComponentDeserializer();
                   }
 
                   @Override
                   public JsonDeserializer<?> findEnumDeserializer(
                       Class<?> type, DeserializationConfig config, BeanDescription beanDesc) {
                     return new ComponentDeserializer();
+                  }
+
+                  @Override
+                  public JsonDeserializer<?> findMapDeserializer(
+                      MapType type,
+                      DeserializationConfig config,
+                      BeanDescription beanDesc,
+                      KeyDeserializer keyDeserializer,
+                      TypeDeserializer elementTypeDeserializer,
+                      JsonDeserializer<?> elementDeserializer) {
+                    return new ComponentDeserializer(); // only ever given (the pools)
                   }
 
                   @Override
@@ -104,8 +117,16 @@ final class RecordBinder {
       reader.problem(where.node(), where.path(), message);
     }
 
+    /** Told for values written in the file (not for a {@code OneOf} default the binder wrote in). */
     void seen(String pointer, Object value, Place where) {
-      valueSeen.seen(pointer, value, where);
+      if (where != null) {
+        valueSeen.seen(pointer, value, where);
+      }
+    }
+
+    /** Whether any problem was reported in this load (so a refused record is explained). */
+    boolean problemsReported() {
+      return !reader.problems.isEmpty();
     }
 
     /** Where relative paths start; null: the working directory. */
@@ -122,6 +143,25 @@ final class RecordBinder {
     return bind(new ConfigReader("defaults", Map.of(), null), new M(null, "", ConfigKeys.of(type)), type);
   }
 
+  /** The {@link ConfigSchema.Default} of {@code type}'s value {@code component}, as read. */
+  static Object defaultOf(Class<? extends Record> type, String component) {
+    for (RecordComponent c : type.getRecordComponents()) {
+      if (c.getName().equals(component)) {
+        Class<?> t =
+            c.getType() == Optional.class
+                ? (Class<?>) ((ParameterizedType) c.getGenericType()).getActualTypeArguments()[0]
+                : c.getType();
+        String text = c.getAnnotation(ConfigSchema.Default.class).value()[0];
+        try {
+          return ValueReader.ofDefault(c, t).read(text, null);
+        } catch (ValueReader.Refused e) {
+          throw new IllegalStateException(c + ": @Default '" + text + "': " + e.getMessage(), e);
+        }
+      }
+    }
+    throw new IllegalStateException(type + " has no component " + component);
+  }
+
   /**
    * {@code map} (opened as {@code type} by the reader, so unknown keys are reported) bound to
    * {@code type}; every problem goes to {@code reader} and the default stands in for its value.
@@ -136,14 +176,15 @@ final class RecordBinder {
   }
 
   /**
-   * As above, with the values of the components that are no key ({@link ConfigKey#NONE}) given
-   * by name: a pool's name is its key under {@code backends}.
+   * As above, with the values of the components that are no key ({@link ConfigKey#NONE}: a
+   * pool's name is its key under {@code backends}) or read by a section ({@link
+   * ConfigSchema.Given}) given by name.
    */
   static <T extends Record> T bind(
-      ConfigReader reader, M map, Class<T> type, ValueSeen valueSeen, Map<String, String> given) {
+      ConfigReader reader, M map, Class<T> type, ValueSeen valueSeen, Map<String, ?> given) {
     Binding binding = new Binding(reader, valueSeen);
-    ObjectNode tree = record(reader, binding, map.node(), map.path(), "", type);
-    given.forEach(tree::put);
+    ObjectNode tree = new BindingTree(reader, binding.places).record(map.node(), map.path(), "", type);
+    given.forEach(tree::putPOJO);
     ObjectReader bound = MAPPER.readerFor(type).withAttribute(Binding.class, binding);
     try {
       return bound.readValue(bound.treeAsTokens(tree));
@@ -151,62 +192,5 @@ final class RecordBinder {
       // a value the deserializers let through that the record's constructor refuses: a defect here
       throw new IllegalStateException(map.path() + ": " + e.getMessage(), e);
     }
-  }
-
-  /** The fields of a map written as {@code type}, keyed by component name, nulls left out. */
-  private static ObjectNode record(
-      ConfigReader reader, Binding binding, Node map, String path, String pointer, Class<?> type) {
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    if (map == null || !map.isMap()) {
-      return out;
-    }
-    for (RecordComponent c : type.getRecordComponents()) {
-      ConfigKey named = c.getAnnotation(ConfigKey.class);
-      String key = named == null ? c.getName() : named.value();
-      Field f = key.equals(ConfigKey.NONE) ? null : map.fields().get(key);
-      if (f == null || f.value().isNull()) {
-        if (c.getType().isRecord()) { // a map not written: its own defaults
-          out.set(c.getName(), record(reader, binding, null, "", "", c.getType()));
-        }
-        continue;
-      }
-      String at = path.isEmpty() ? key : path + "." + key;
-      String ptr = pointer + "/" + c.getName();
-      binding.places.put(ptr, new Place(f.value(), at));
-      if (c.getType().isRecord()) {
-        M nested = reader.open(f.value(), at, c.getType().asSubclass(Record.class));
-        out.set(c.getName(), record(reader, binding, nested.node(), at, ptr, c.getType()));
-      } else {
-        out.set(c.getName(), value(reader, binding, f.value(), at, ptr));
-      }
-    }
-    return out;
-  }
-
-  /** A value as written; a scalar whose substitution failed (reported) becomes null. */
-  private static JsonNode value(ConfigReader reader, Binding binding, Node n, String path, String pointer) {
-    binding.places.put(pointer, new Place(n, path));
-    if (n.isNull()) {
-      // a null list item: not a value, reported as "got nothing" (its YAML node says so)
-      return JsonNodeFactory.instance.objectNode();
-    }
-    if (n.isScalar()) {
-      ConfigReader.Val v = reader.scalar(n, path);
-      return v.text() == null
-          ? JsonNodeFactory.instance.nullNode()
-          : JsonNodeFactory.instance.textNode(v.text());
-    }
-    if (n.isList()) {
-      ArrayNode list = JsonNodeFactory.instance.arrayNode();
-      for (int i = 0; i < n.items().size(); i++) {
-        list.add(value(reader, binding, n.items().get(i), path, pointer + "/" + i));
-      }
-      return list;
-    }
-    ObjectNode map = JsonNodeFactory.instance.objectNode();
-    for (Field f : n.fields().values()) {
-      map.set(f.key(), value(reader, binding, f.value(), path + "." + f.key(), pointer + "/" + f.key()));
-    }
-    return map;
   }
 }

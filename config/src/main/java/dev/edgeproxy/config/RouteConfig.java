@@ -3,6 +3,8 @@ package dev.edgeproxy.config;
 import dev.edgeproxy.allowlist.HostPattern;
 import dev.edgeproxy.allowlist.Provenance;
 import dev.edgeproxy.allowlist.SourceRoute;
+import dev.edgeproxy.config.ConfigSchema.ItemName;
+import dev.edgeproxy.config.ConfigSchema.Required;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +13,7 @@ import java.util.Objects;
  * One entry of {@code routes}: these hosts (exact or {@code *.zone}) are served by that pool. The
  * exact host beats a wildcard, a longer wildcard beats a shorter one.
  */
-public record RouteConfig(List<HostPattern> hosts, String backend) {
+public record RouteConfig(@Required @ItemName("host") List<HostPattern> hosts, @Required String backend) {
   public RouteConfig {
     hosts = List.copyOf(hosts);
     Objects.requireNonNull(backend, "backend");

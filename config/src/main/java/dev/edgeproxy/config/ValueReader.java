@@ -1,13 +1,18 @@
 package dev.edgeproxy.config;
 
-import dev.edgeproxy.config.ConfigSchema.IfEmpty;
 import dev.edgeproxy.config.ConfigSchema.Bytes;
+import dev.edgeproxy.config.ConfigSchema.Cron;
+import dev.edgeproxy.config.ConfigSchema.EnvName;
+import dev.edgeproxy.config.ConfigSchema.IfEmpty;
+import dev.edgeproxy.config.ConfigSchema.NoneWord;
 import dev.edgeproxy.config.ConfigSchema.Positive;
 import dev.edgeproxy.config.ConfigSchema.Range;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,8 +22,9 @@ import java.util.Locale;
 
 /**
  * How the text of one written value becomes a value of a record component's type (whole number,
- * size, duration, boolean, enum, string, path, or any type with a static {@code parse(String)}),
- * or the message telling why not.
+ * size, duration, boolean, share ({@code double}: {@code 50%} or {@code 0.5}), enum, string, path,
+ * http(s) URL ({@code URI}), or any type with a static {@code parse(String)}), or the message
+ * telling why not.
  */
 interface ValueReader {
   /** The value of {@code text}; {@code baseDir} (may be null) resolves relative paths. */
@@ -59,8 +65,12 @@ interface ValueReader {
     }
     if (type == Duration.class) {
       boolean positive = bounded && c.isAnnotationPresent(Positive.class);
+      NoneWord none = c.getAnnotation(NoneWord.class);
+      String use = none == null ? "" : none.value() + ", ";
       return (text, base) -> {
-        Duration d = duration(text);
+        Duration d =
+            ConfigValues.parseDuration(text)
+                .orElseThrow(() -> new Refused("invalid duration '" + text + "' (use " + use + "500ms, 10s, 5m, 1h)"));
         if (positive && d.isZero()) {
           throw new Refused("must be more than 0");
         }
@@ -79,8 +89,26 @@ interface ValueReader {
         }
       };
     }
+    if (type == double.class) {
+      return (text, base) -> share(text);
+    }
+    if (type == URI.class) {
+      return (text, base) -> httpUrl(text);
+    }
     if (type.isEnum() && !hasParser(type)) {
       return (text, base) -> enumValue(type, text);
+    }
+    if (type == String.class && c.isAnnotationPresent(Cron.class)) {
+      return (text, base) -> CronCheck.read(text);
+    }
+    if (type == String.class && c.isAnnotationPresent(EnvName.class)) {
+      return (text, base) -> {
+        if (!ConfigValues.ENV_NAME.matcher(text.strip()).matches()) {
+          throw new Refused(
+              "'" + text + "' is not an environment variable name (give the name, not the secret)");
+        }
+        return text.strip();
+      };
     }
     if (type == String.class) {
       IfEmpty hint = c.getAnnotation(IfEmpty.class);
@@ -98,10 +126,31 @@ interface ValueReader {
     return parser(type);
   }
 
-  /** A duration ({@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 1d}, {@code 0}). */
-  static Duration duration(String text) throws Refused {
-    return ConfigValues.parseDuration(text)
-        .orElseThrow(() -> new Refused("invalid duration '" + text + "' (use 500ms, 10s, 5m, 1h)"));
+  /** A share of a whole: {@code 50%} or a fraction {@code 0.5}, in 0..1. */
+  private static double share(String text) throws Refused {
+    double share =
+        ConfigValues.parseShare(text)
+            .orElseThrow(() -> new Refused("invalid share '" + text + "' (use 50% or 0.5)"));
+    if (!(share >= 0 && share <= 1)) {
+      throw new Refused("'" + text + "' is not in 0..100% (use 50% or 0.5)");
+    }
+    return share;
+  }
+
+  /** An http:// or https:// URL with a host. */
+  private static URI httpUrl(String text) throws Refused {
+    URI uri;
+    try {
+      uri = new URI(text.strip());
+    } catch (URISyntaxException e) {
+      throw new Refused("invalid URL '" + text + "'");
+    }
+    if (uri.getScheme() == null
+        || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+        || uri.getHost() == null) {
+      throw new Refused("expected an http(s) URL, got '" + text + "'");
+    }
+    return uri;
   }
 
   /** A path; a relative one resolved against {@code base} (null: the working directory). */
@@ -150,7 +199,8 @@ interface ValueReader {
     throw new Refused("invalid value '" + text + "' (use " + String.join(" | ", names) + ")");
   }
 
-  private static boolean hasParser(Class<?> type) {
+  /** Whether {@code type} has a {@code parse(String)}: it is then written as one value. */
+  static boolean hasParser(Class<?> type) {
     try {
       type.getMethod("parse", String.class);
       return true;

@@ -84,7 +84,7 @@ class ConfigLoaderTest {
     assertThat(forgejo.tls()).containsExactly(new Endpoint("forgejo.tailnet.example.ts.net", 443));
     assertThat(forgejo.http()).isEmpty();
     assertThat(forgejo.proxyProtocol()).isEqualTo(ProxyProtocolVersion.V2);
-    assertThat(forgejo.proxyProtocolTlvs()).isEqualTo(BackendPoolConfig.DEFAULT_TLVS);
+    assertThat(forgejo.proxyProtocolTlvs()).containsExactlyInAnyOrder(BackendPoolConfig.ProxyTlv.values());
     assertThat(forgejo.healthCheck()).isEqualTo(BackendPoolConfig.HealthCheckConfig.DEFAULT);
 
     assertThat(c.routes())

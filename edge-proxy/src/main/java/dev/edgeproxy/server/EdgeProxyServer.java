@@ -202,7 +202,7 @@ public final class EdgeProxyServer implements AutoCloseable {
         outOfService);
   }
 
-  public List<InetSocketAddress> listenerAddresses() {
+  List<InetSocketAddress> listenerAddresses() {
     return listeners.addresses();
   }
 

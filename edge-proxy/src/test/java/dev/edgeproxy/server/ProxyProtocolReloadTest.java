@@ -6,10 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.edgeproxy.config.ConfigLoader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,11 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,8 +50,8 @@ class ProxyProtocolReloadTest {
 
   @Test
   void turningProxyProtocolOnByReloadMovesThePerClientLimitToTheReportedAddress() throws Exception {
-    tlsPort = freePort();
-    adminPort = freePort();
+    tlsPort = Loopback.freePort();
+    adminPort = Loopback.freePort();
     Files.writeString(dir.resolve("allowlist.yaml"), "allow: [grafana.example.com]\n");
     Path file = dir.resolve("edge-proxy.yaml");
     Files.writeString(file, config(""));
@@ -65,7 +59,7 @@ class ProxyProtocolReloadTest {
 
     Socket held = connect();
     awaitActive(1); // held is counted before the next one arrives (they may land on different loops)
-    assertThat(closedByProxy(connect())).as("a second connection from 127.0.0.1").isTrue();
+    assertThat(Loopback.closedByProxy(connect())).as("a second connection from 127.0.0.1").isTrue();
     held.close();
     awaitActive(0);
 
@@ -79,18 +73,18 @@ class ProxyProtocolReloadTest {
     // Same socket address, another reported client: admitted, and its hello reaches the router.
     Socket other = connect();
     other.getOutputStream().write(proxyV2("198.51.100.8"));
-    assertThatThrownBy(() -> handshake(other, "not-allowed.example.com"))
+    assertThatThrownBy(() -> Loopback.tlsOver(other, "not-allowed.example.com").startHandshake())
         .isInstanceOf(SSLHandshakeException.class)
         .hasMessageContaining("unrecognized_name");
     // The reported client that holds its one slot: closed on the header alone, no hello needed.
     Socket second = connect();
     second.getOutputStream().write(proxyV2("198.51.100.7"));
-    assertThat(closedByProxy(second)).as("second connection reported from 198.51.100.7").isTrue();
+    assertThat(Loopback.closedByProxy(second)).as("second connection reported from 198.51.100.7").isTrue();
 
     Files.writeString(
         file, config("acceptProxyProtocol: true\n    proxyProtocolFrom: [\"10.0.0.0/8\"]"));
     assertThat(server.reload()).isTrue();
-    assertThat(closedByProxy(connect())).as("127.0.0.1 is no longer a trusted peer").isTrue();
+    assertThat(Loopback.closedByProxy(connect())).as("127.0.0.1 is no longer a trusted peer").isTrue();
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
@@ -152,28 +146,6 @@ class ProxyProtocolReloadTest {
     return s;
   }
 
-  /** True once the proxy closed the connection; false when it is still open after a while. */
-  private static boolean closedByProxy(Socket socket) {
-    try {
-      InputStream in = socket.getInputStream();
-      return in.read() < 0;
-    } catch (java.net.SocketTimeoutException stillOpen) {
-      return false;
-    } catch (IOException reset) {
-      return true;
-    }
-  }
-
-  private static void handshake(Socket plain, String sni) throws Exception {
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, null, null);
-    SSLSocket tls =
-        (SSLSocket) ctx.getSocketFactory().createSocket(plain, sni, plain.getPort(), false);
-    SSLParameters params = tls.getSSLParameters();
-    params.setServerNames(List.of(new SNIHostName(sni)));
-    tls.setSSLParameters(params);
-    tls.startHandshake();
-  }
 
   /** A PROXY v2 header for a TCP over IPv4 stream from {@code client}:40000 to 203.0.113.9:443. */
   private static byte[] proxyV2(String client) throws IOException {
@@ -192,11 +164,5 @@ class ProxyProtocolReloadTest {
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

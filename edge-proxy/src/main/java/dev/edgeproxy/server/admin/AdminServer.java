@@ -1,16 +1,10 @@
 package dev.edgeproxy.server.admin;
 
 import dev.edgeproxy.config.AdminListenerConfig;
-import dev.edgeproxy.config.BindAddress;
-import dev.edgeproxy.server.transport.ListenSockets;
 import dev.edgeproxy.server.transport.Transport;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -23,8 +17,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -51,12 +43,12 @@ public final class AdminServer implements AutoCloseable {
   private static final int EXECUTOR_THREADS = 2;
   private static final int EXECUTOR_QUEUE = 64;
 
-  private final List<Channel> channels;
+  private final SmallHttpListener sockets;
   private final ThreadPoolExecutor executor;
   private final AdminMetrics metrics;
 
-  private AdminServer(List<Channel> channels, ThreadPoolExecutor executor, AdminMetrics metrics) {
-    this.channels = channels;
+  private AdminServer(SmallHttpListener sockets, ThreadPoolExecutor executor, AdminMetrics metrics) {
+    this.sockets = sockets;
     this.executor = executor;
     this.metrics = metrics;
   }
@@ -85,41 +77,32 @@ public final class AdminServer implements AutoCloseable {
             config::allows,
             AdminReply.JSON,
             "{\"error\": \"too many admin connections, retry later\"}\n");
-    ServerBootstrap b =
-        new ServerBootstrap()
-            .group(acceptors, workers)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childHandler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    ch.pipeline()
-                        .addLast(limit)
-                        .addLast(new HttpServerCodec())
-                        .addLast(new AdminGate(handler::admit))
-                        .addLast(new CappedAggregator())
-                        .addLast(handler);
-                  }
-                });
-    List<Channel> channels = new ArrayList<>();
-    for (BindAddress bind : ListenSockets.plan(config.binds(), transport)) {
-      var f = ListenSockets.bind(b, transport, bind.toSocketAddress()).await();
-      if (!f.isSuccess()) {
-        channels.forEach(c -> c.close().awaitUninterruptibly());
-        executor.shutdownNow();
-        metrics.close();
-        throw new IllegalStateException(
-            "cannot listen on " + bind + " (admin): " + f.cause().getMessage(), f.cause());
-      }
-      log.info("admin endpoint on http://{}", bind);
-      channels.add(f.channel());
+    try {
+      SmallHttpListener sockets =
+          SmallHttpListener.bind(
+              "admin",
+              config.binds(),
+              limit,
+              pipeline ->
+                  pipeline
+                      .addLast(new HttpServerCodec())
+                      .addLast(new AdminGate(handler::admit))
+                      .addLast(new CappedAggregator())
+                      .addLast(handler),
+              acceptors,
+              workers,
+              transport);
+      return new AdminServer(sockets, executor, metrics);
+    } catch (IllegalStateException | InterruptedException e) {
+      executor.shutdownNow();
+      metrics.close();
+      throw e;
     }
-    return new AdminServer(channels, executor, metrics);
   }
 
   @Override
   public void close() {
-    channels.forEach(c -> c.close().awaitUninterruptibly());
+    sockets.close();
     executor.shutdown();
     try {
       if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {

@@ -1,18 +1,12 @@
 package dev.edgeproxy.server.admin;
 
-import dev.edgeproxy.config.BindAddress;
 import dev.edgeproxy.config.HealthListenerConfig;
-import dev.edgeproxy.server.transport.ListenSockets;
 import dev.edgeproxy.server.transport.Transport;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -31,7 +25,6 @@ import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -50,10 +43,10 @@ public final class HealthServer implements AutoCloseable {
   static final int MAX_HEAD_BYTES = 4096;
   static final int IDLE_SECONDS = 10;
 
-  private final List<Channel> channels;
+  private final SmallHttpListener sockets;
 
-  private HealthServer(List<Channel> channels) {
-    this.channels = channels;
+  private HealthServer(SmallHttpListener sockets) {
+    this.sockets = sockets;
   }
 
   /**
@@ -77,43 +70,29 @@ public final class HealthServer implements AutoCloseable {
             config::allows,
             "text/plain; charset=utf-8",
             "busy\n");
-    ServerBootstrap b =
-        new ServerBootstrap()
-            .group(acceptors, workers)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childHandler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    ch.pipeline()
-                        .addLast(limit)
-                        .addLast(new ReadTimeoutHandler(IDLE_SECONDS))
-                        .addLast(new HttpServerCodec(MAX_HEAD_BYTES, MAX_HEAD_BYTES, 1024))
-                        .addLast(new HttpObjectAggregator(0))
-                        .addLast(handler);
-                  }
-                });
-    List<Channel> channels = new ArrayList<>();
-    for (BindAddress bind : ListenSockets.plan(config.binds(), transport)) {
-      var f = ListenSockets.bind(b, transport, bind.toSocketAddress()).await();
-      if (!f.isSuccess()) {
-        channels.forEach(c -> c.close().awaitUninterruptibly());
-        throw new IllegalStateException(
-            "cannot listen on " + bind + " (health): " + f.cause().getMessage(), f.cause());
-      }
-      log.info("health listener on http://{} (/healthz, /readyz)", bind);
-      channels.add(f.channel());
-    }
-    return new HealthServer(channels);
+    return new HealthServer(
+        SmallHttpListener.bind(
+            "health",
+            config.binds(),
+            limit,
+            pipeline ->
+                pipeline
+                    .addLast(new ReadTimeoutHandler(IDLE_SECONDS))
+                    .addLast(new HttpServerCodec(MAX_HEAD_BYTES, MAX_HEAD_BYTES, 1024))
+                    .addLast(new HttpObjectAggregator(0))
+                    .addLast(handler),
+            acceptors,
+            workers,
+            transport));
   }
 
   List<InetSocketAddress> addresses() {
-    return channels.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
+    return sockets.addresses();
   }
 
   @Override
   public void close() {
-    channels.forEach(c -> c.close().awaitUninterruptibly());
+    sockets.close();
   }
 
   /** Answers one request per connection, then closes it. */

@@ -6,21 +6,17 @@ import dev.edgeproxy.allowlist.InvalidHostNameException;
 import dev.edgeproxy.allowlist.Provenance;
 import dev.edgeproxy.allowlist.SnapshotStore;
 import dev.edgeproxy.allowlist.SourceEntry;
-import dev.edgeproxy.config.ConfigException;
-import dev.edgeproxy.config.ConfigLoader;
 import dev.edgeproxy.config.EdgeProxyConfig;
 import dev.edgeproxy.server.routing.ConfigRoutes;
 import dev.edgeproxy.server.routing.EntryLookup;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "check",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
     header = "Explains the decision for one host from the saved snapshot.",
     description = {
       "Explains the decision for HOST from the last saved allow-list snapshot: allowed or not,",
@@ -33,26 +29,19 @@ final class CheckCommand implements Callable<Integer> {
   static final int REFUSED = 3;
   static final int NO_SNAPSHOT = 2;
 
-  @Option(
-      names = {"-c", "--config"},
-      defaultValue = Main.DEFAULT_CONFIG,
-      description = "configuration file (default: ${DEFAULT-VALUE})")
-  Path config;
+  @Mixin ConfigFileOption config = new ConfigFileOption();
 
   @Parameters(index = "0", paramLabel = "HOST", description = "host name to explain")
   String host;
 
   @Override
   public Integer call() {
-    EdgeProxyConfig loaded;
-    try {
-      loaded = ConfigLoader.load(config);
-    } catch (ConfigException e) {
-      e.problems().forEach(p -> System.err.println(p));
-      return 1;
-    }
+    return config.load(System.err).map(this::explain).orElse(ConfigFileOption.BAD_CONFIG);
+  }
+
+  private int explain(EdgeProxyConfig loaded) {
     if (loaded.allowlist().stateFile().isEmpty()) {
-      System.out.println("no saved snapshot: allowlist.stateFile is not set in " + config);
+      System.out.println("no saved snapshot: allowlist.stateFile is not set in " + config.file);
       return NO_SNAPSHOT;
     }
     Path stateFile = loaded.allowlist().stateFile().get();

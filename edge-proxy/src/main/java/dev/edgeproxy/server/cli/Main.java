@@ -6,11 +6,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine;
 
 /** The {@code edge-proxy} command line: run, quickstart, validate, check, sync. */
 @Command(
     name = "edge-proxy",
+    // inherited by every subcommand: -h/--help, -V/--version and what --version prints
+    scope = ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {
@@ -27,7 +30,6 @@ import picocli.CommandLine;
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
-  static final String DEFAULT_CONFIG = "/etc/edge-proxy/edge-proxy.yaml";
   static final String UNKNOWN_COMMIT = "unknown";
   private static final String BUILD_PROPERTIES = "edge-proxy-build.properties";
 

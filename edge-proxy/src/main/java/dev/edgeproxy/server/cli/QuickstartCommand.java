@@ -1,7 +1,5 @@
 package dev.edgeproxy.server.cli;
 
-import dev.edgeproxy.config.ConfigException;
-import dev.edgeproxy.config.ConfigLoader;
 import dev.edgeproxy.config.EdgeProxyConfig;
 import dev.edgeproxy.server.transport.Transport;
 import java.io.IOException;
@@ -11,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,8 +17,6 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "quickstart",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
     header = "Runs a local demo: no AWS, no Git, no root.",
     description = {
       "Runs the proxy on the embedded quickstart configuration: loopback ports, a local allow-list",
@@ -64,19 +61,16 @@ final class QuickstartCommand implements Callable<Integer> {
         "QUICKSTART_TLS_PORT", Integer.toString(tlsPort),
         "QUICKSTART_ADMIN_PORT", Integer.toString(adminPort),
         "QUICKSTART_BACKEND_PORT", Integer.toString(backendPort)));
-    EdgeProxyConfig config;
-    try {
-      config = ConfigLoader.load(configFile);
-    } catch (ConfigException e) {
-      e.problems().forEach(p -> System.err.println(p));
-      return 1;
+    Optional<EdgeProxyConfig> config = ConfigFileOption.load(configFile, System.err);
+    if (config.isEmpty()) {
+      return ConfigFileOption.BAD_CONFIG;
     }
     Transport transport = Transport.detect();
     var group = transport.newGroup(1, "demo-backend");
     try (DemoBackend backend =
         DemoBackend.start(group, transport, new InetSocketAddress("127.0.0.1", backendPort))) {
       System.err.println(instructions(configFile, allowlist));
-      return RunCommand.runUntilSignalled(config, configFile);
+      return RunCommand.runUntilSignalled(config.get(), configFile);
     } finally {
       group.shutdownGracefully().awaitUninterruptibly();
     }

@@ -1,21 +1,17 @@
 package dev.edgeproxy.server.cli;
 
-import dev.edgeproxy.config.ConfigException;
-import dev.edgeproxy.config.ConfigLoader;
 import dev.edgeproxy.config.EdgeProxyConfig;
 import dev.edgeproxy.server.EdgeProxyServer;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 @Command(
     name = "run",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
     header = "Runs the proxy until SIGTERM or SIGINT; SIGHUP reloads.",
     description = {
       "Runs the proxy until SIGTERM or SIGINT, then drains open connections (exit 0).",
@@ -26,26 +22,19 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin RootGuard rootGuard = new RootGuard();
 
-  @Option(
-      names = {"-c", "--config"},
-      defaultValue = Main.DEFAULT_CONFIG,
-      description = "configuration file (default: ${DEFAULT-VALUE})")
-  Path config;
+  @Mixin ConfigFileOption config = new ConfigFileOption();
 
   @Override
   public Integer call() throws Exception {
     if (rootGuard.refusesThisProcess()) {
       return RootGuard.REFUSED;
     }
-    EdgeProxyConfig loaded;
-    try {
-      loaded = ConfigLoader.load(config);
-    } catch (ConfigException e) {
-      e.problems().forEach(p -> System.err.println(p));
-      System.err.println("edge-proxy: refusing to start: " + config + " has problems (see above)");
-      return 1;
+    Optional<EdgeProxyConfig> loaded = config.load(System.err);
+    if (loaded.isEmpty()) {
+      System.err.println("edge-proxy: refusing to start: " + config.file + " has problems (see above)");
+      return ConfigFileOption.BAD_CONFIG;
     }
-    return runUntilSignalled(loaded, config);
+    return runUntilSignalled(loaded.get(), config.file);
   }
 
   /** Starts the server, waits for SIGTERM/SIGINT, drains, returns the exit status. */

@@ -6,8 +6,6 @@ import dev.edgeproxy.allowlist.AllowListSource;
 import dev.edgeproxy.allowlist.FileAllowListSource;
 import dev.edgeproxy.allowlist.SourceException;
 import dev.edgeproxy.allowlist.SourceList;
-import dev.edgeproxy.config.ConfigException;
-import dev.edgeproxy.config.ConfigLoader;
 import dev.edgeproxy.config.EdgeProxyConfig;
 import dev.edgeproxy.server.routing.ConfigRoutes;
 import dev.edgeproxy.server.sources.DaemonThreads;
@@ -30,12 +28,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
     name = "sync",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
     header = "Asks every allow-list source once and shows what would change.",
     description = {
       "Asks every allow-list source once and prints what would change against the saved snapshot",
@@ -45,24 +42,17 @@ import picocli.CommandLine.Option;
       "A running node syncs with POST /sync on its admin endpoint."
     })
 final class SyncCommand implements Callable<Integer> {
-  @Option(
-      names = {"-c", "--config"},
-      defaultValue = Main.DEFAULT_CONFIG,
-      description = "configuration file (default: ${DEFAULT-VALUE})")
-  Path config;
+  @Mixin ConfigFileOption config = new ConfigFileOption();
 
   @Option(names = "--dry-run", required = true, description = "only show what would change (required)")
   boolean dryRun;
 
   @Override
   public Integer call() {
-    EdgeProxyConfig loaded;
-    try {
-      loaded = ConfigLoader.load(config);
-    } catch (ConfigException e) {
-      e.problems().forEach(p -> System.err.println(p));
-      return 1;
-    }
+    return config.load(System.err).map(this::preview).orElse(ConfigFileOption.BAD_CONFIG);
+  }
+
+  private int preview(EdgeProxyConfig loaded) {
     AllowListRegistry saved =
         AllowListRegistry.restore(
             ConfigRoutes.of(loaded), loaded.allowlist().maxShrink(), loaded.allowlist().stateFile());

@@ -1,20 +1,17 @@
 package dev.edgeproxy.server.cli;
 
-import dev.edgeproxy.config.ConfigException;
-import dev.edgeproxy.config.ConfigLoader;
 import dev.edgeproxy.config.ConfigProblem;
+import dev.edgeproxy.config.EdgeProxyConfig;
 import dev.edgeproxy.config.Validation;
 import dev.edgeproxy.server.limits.MemoryBudgets;
-import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 @Command(
     name = "validate",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
     header = "Checks the configuration and its local allow-list file.",
     description = {
       "Loads and checks the configuration and every local allow-list file it names.",
@@ -23,27 +20,22 @@ import picocli.CommandLine.Option;
       "70 on an internal error."
     })
 final class ValidateCommand implements Callable<Integer> {
-  @Option(
-      names = {"-c", "--config"},
-      defaultValue = Main.DEFAULT_CONFIG,
-      description = "configuration file (default: ${DEFAULT-VALUE})")
-  Path config;
+  @Mixin ConfigFileOption config = new ConfigFileOption();
 
   @Override
   public Integer call() {
-    List<ConfigProblem> problems = Validation.validate(config);
-    if (problems.isEmpty()) {
-      try {
-        // Advice, not errors: the budget bounds what maxConnections would let through.
-        MemoryBudgets.warnings(ConfigLoader.load(config)).forEach(w -> System.err.println("warning: " + w));
-      } catch (ConfigException e) {
-        e.problems().forEach(p -> System.out.println(p));
-        return 1;
-      }
-      System.out.println("OK");
-      return 0;
+    List<ConfigProblem> problems = Validation.validate(config.file);
+    if (!problems.isEmpty()) {
+      problems.forEach(System.out::println);
+      return ConfigFileOption.BAD_CONFIG;
     }
-    problems.forEach(p -> System.out.println(p));
-    return 1;
+    Optional<EdgeProxyConfig> loaded = config.load(System.out);
+    if (loaded.isEmpty()) {
+      return ConfigFileOption.BAD_CONFIG;
+    }
+    // Advice, not errors: the budget bounds what maxConnections would let through.
+    MemoryBudgets.warnings(loaded.get()).forEach(w -> System.err.println("warning: " + w));
+    System.out.println("OK");
+    return 0;
   }
 }

@@ -62,7 +62,7 @@ public final class BuildInfo {
    * and the admin bind addresses blanked in it (done on the text, so that a key added to the
    * configuration later is covered without touching this).
    */
-  public static String hash(EdgeProxyConfig config) {
+  static String hash(EdgeProxyConfig config) {
     String text = config.toString().replace(config.node().toString(), "NodeConfig[]");
     AdminListenerConfig admin = config.listeners().admin();
     String own = admin.toString();

@@ -20,10 +20,6 @@ public final class Sources {
 
   private Sources() {}
 
-  public static List<AllowListSource> remote(EdgeProxyConfig config) {
-    return remote(config, Optional.empty());
-  }
-
   /** @param gitCache overrides the Git cache folder (a dry run must not touch the node's cache) */
   public static List<AllowListSource> remote(EdgeProxyConfig config, Optional<Path> gitCache) {
     List<AllowListSource> sources = new ArrayList<>();

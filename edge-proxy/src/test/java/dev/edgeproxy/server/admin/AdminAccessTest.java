@@ -2,7 +2,6 @@ package dev.edgeproxy.server.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.edgeproxy.server.AdminFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,18 +1,23 @@
 package dev.edgeproxy.server.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import dev.edgeproxy.server.AdminFixture;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +64,36 @@ class AdminBoundsTest {
     }
   }
 
+  /**
+   * Keeps {@code n} idle connections open to the listener. One it refused (a 503 or a close waits
+   * to be read) is replaced: it came while a connection closed a moment before was still counted.
+   */
+  static void keepIdle(List<Socket> idle, int n, int port) throws IOException {
+    for (Iterator<Socket> it = idle.iterator(); it.hasNext(); ) {
+      Socket s = it.next();
+      if (refused(s)) {
+        s.close();
+        it.remove();
+      }
+    }
+    while (idle.size() < n) {
+      idle.add(new Socket(InetAddress.getLoopbackAddress(), port));
+    }
+  }
+
+  /** Whether the listener has answered or closed a connection that sent nothing. */
+  static boolean refused(Socket idle) throws IOException {
+    idle.setSoTimeout(50);
+    try {
+      idle.getInputStream().read(); // a byte of its 503, or the end of the stream
+      return true;
+    } catch (SocketTimeoutException open) {
+      return false;
+    } catch (IOException reset) {
+      return true;
+    }
+  }
+
   @Test
   void aHeadIsJudgedBeforeItsBodyIsRead() throws Exception {
     try (AdminFixture fx = new AdminFixture()) {
@@ -82,22 +117,26 @@ class AdminBoundsTest {
       start(fx, "[\"10.0.0.0/8\"]"); // loopback is outside: a webhook sender
       assertThat(answerWithoutBody(fx.adminPort, "POST /sync HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
           + "Content-Length: 1000000\r\n\r\n")).startsWith("HTTP/1.1 403");
+      String probe = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
       List<Socket> idle = new ArrayList<>();
       try {
-        for (int i = 0; i < 2; i++) { // maxConnections 8: 2 from outside allowFrom
-          idle.add(new Socket(InetAddress.getLoopbackAddress(), fx.adminPort));
-        }
-        // the two idle sockets are counted when their event loops activate them, which may lag
-        // behind a later connection on a loaded machine: wait for the cap, then check its answer
-        org.awaitility.Awaitility.await()
-            .atMost(java.time.Duration.ofSeconds(10))
-            .until(() -> answerWithoutBody(fx.adminPort, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").startsWith("HTTP/1.1 503"));
-        assertThat(answerWithoutBody(fx.adminPort, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
-            .startsWith("HTTP/1.1 503").contains("too many admin connections");
+        // maxConnections 8: 2 from outside allowFrom. The idle ones are counted when their event
+        // loops activate them, which may lag behind a later connection on a loaded machine: wait
+        // until one over the cap is refused while both idle ones are still open.
+        AtomicReference<String> overTheCap = new AtomicReference<>();
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> {
+                  keepIdle(idle, 2, fx.adminPort);
+                  overTheCap.set(answerWithoutBody(fx.adminPort, probe));
+                  return overTheCap.get().startsWith("HTTP/1.1 503") && !refused(idle.get(0)) && !refused(idle.get(1));
+                });
+        assertThat(overTheCap.get()).contains("too many admin connections");
         idle.remove(0).close();
-        org.awaitility.Awaitility.await()
-            .atMost(java.time.Duration.ofSeconds(10))
-            .until(() -> answerWithoutBody(fx.adminPort, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").startsWith("HTTP/1.1 403"));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> answerWithoutBody(fx.adminPort, probe).startsWith("HTTP/1.1 403"));
       } finally {
         for (Socket s : idle) {
           s.close();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.edgeproxy.server.AdminFixture;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -4,52 +4,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.edgeproxy.server.AdminFixture;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** maxShrink: a truncated file is held back, shown, then applied by POST /sync?force=true. */
+/**
+ * maxShrink: a truncated file is held back, shown (/status, /allowlist, metrics), then applied by
+ * POST /sync?force=true.
+ */
 class AdminHeldBackTest {
   @TempDir Path dir;
 
   @Test
   void heldBackChangeIsShownThenForced() throws Exception {
     Path list = dir.resolve("allowlist.yaml");
-    Files.writeString(list, hosts(20));
+    Files.writeString(list, AdminFixture.hosts(20));
     try (AdminFixture fx = new AdminFixture()) {
       fx.start(
-          """
-          node: {name: held}
-          listeners:
-            admin:
-              bind: "127.0.0.1:%d"
-              syncToken: t0ken
-          backends:
-            web:
-              tls: ["127.0.0.1:%d"]
-          defaultBackend: web
-          allowlist:
-            stateFile: "%s"
-            maxShrink: 10%%
-            file:
-              path: "%s"
-          accessLog:
-            format: none
-          """
-              .formatted(fx.adminPort, fx.backendPort, dir.resolve("state.json"), list),
+          fx.config(
+              "held",
+              "stateFile: \"%s\"\nmaxShrink: 10%%\nfile: {path: \"%s\"}".formatted(dir.resolve("state.json"), list)),
           Map.of(),
           name -> null);
       assertThat(fx.json("/status").at("/snapshot/hosts").asInt()).isEqualTo(20);
 
       // Larger than before, so the poller sees the change even within the same mtime tick.
-      Files.writeString(list, hosts(2) + "# most hosts removed on purpose, padding the file\n".repeat(20));
+      Files.writeString(list, AdminFixture.hosts(2) + "# most hosts removed on purpose, padding the file\n".repeat(20));
       await()
           .atMost(Duration.ofSeconds(15))
           .until(() -> !fx.json("/status").at("/snapshot/heldBack").isNull());
@@ -67,7 +51,7 @@ class AdminHeldBackTest {
 
       assertThat(fx.post("/sync?force=true", new byte[0]).statusCode()).isEqualTo(401);
       HttpResponse<String> forced =
-          fx.post("/sync?force=true", new byte[0], "Authorization", "Bearer t0ken");
+          fx.post("/sync?force=true", new byte[0], "Authorization", "Bearer " + AdminFixture.SYNC_TOKEN);
       assertThat(forced.statusCode()).isEqualTo(202);
       assertThat(AdminFixture.JSON.readTree(forced.body()).path("forced").asBoolean()).isTrue();
 
@@ -81,10 +65,32 @@ class AdminHeldBackTest {
     }
   }
 
-  private static String hosts(int n) {
-    return "allow:\n"
-        + IntStream.rangeClosed(1, n)
-            .mapToObj(i -> "  - h" + i + ".example.com\n")
-            .collect(Collectors.joining());
+  @Test
+  void aHeldBackChangeIsItsOwnStateInStatusAndMetrics() throws Exception {
+    Path list = dir.resolve("allowlist.yaml");
+    Files.writeString(list, AdminFixture.hosts(10));
+    Path configFile = dir.resolve("edge-proxy.yaml");
+    try (AdminFixture fx = new AdminFixture()) {
+      fx.startFromFile(configFile, fx.config("held", "maxShrink: 10%\nfile: {path: \"" + list + "\"}"));
+      String success = fx.json("/status").at("/sources/file/lastSuccess").asText();
+      assertThat(fx.json("/status").at("/sources/file/state").asText()).isEqualTo("ok");
+
+      Files.writeString(list, "allow: [h1.example.com]\n# padding so that the size changes too\n");
+      await().atMost(Duration.ofSeconds(15)).until(() -> fx.json("/status").at("/sources/file/state").asText().equals("held_back"));
+      JsonNode file = fx.json("/status").at("/sources/file");
+      assertThat(file.path("lastSuccess").asText()).as("a held-back answer is not a success").isEqualTo(success);
+      assertThat(file.path("lastError").isNull()).isTrue();
+      assertThat(file.path("heldBackSince").isNull()).isFalse();
+      String metrics = fx.get("/metrics").body();
+      assertThat(metrics).contains("edge_allowlist_held_back{node=\"held\",source=\"file\"} 1.0");
+      assertThat(metrics).contains("edge_allowlist_sync_total{node=\"held\",outcome=\"held_back\",source=\"file\"}");
+
+      HttpResponse<String> forced = fx.post("/sync?force=true", new byte[0], "Authorization", "Bearer " + AdminFixture.SYNC_TOKEN);
+      assertThat(forced.statusCode()).isEqualTo(202);
+      JsonNode after = fx.json("/status").at("/sources/file");
+      assertThat(after.path("state").asText()).isEqualTo("ok");
+      assertThat(after.path("lastSuccess").asText()).isNotEqualTo(success);
+      assertThat(fx.get("/metrics").body()).contains("edge_allowlist_held_back{node=\"held\",source=\"file\"} 0.0");
+    }
   }
 }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.edgeproxy.config.ConfigException;
 import dev.edgeproxy.config.ConfigLoader;
 import dev.edgeproxy.config.HealthListenerConfig;
-import dev.edgeproxy.server.AdminFixture;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;

@@ -3,7 +3,6 @@ package dev.edgeproxy.server.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.edgeproxy.server.AdminFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,30 +18,10 @@ class NodeStateMetricsTest {
   void aFailingSourceShowsHowLongItFailsAndTheSnapshotAges() throws Exception {
     Path list = Files.writeString(dir.resolve("allowlist.yaml"), "allow: [a.example.com]\n");
     try (AdminFixture fx = new AdminFixture()) {
-      fx.start(
-          """
-          listeners:
-            tls:
-              bind: "127.0.0.1:%d"
-            admin:
-              bind: "127.0.0.1:%d"
-          backends:
-            web:
-              tls: ["127.0.0.1:%d"]
-          defaultBackend: web
-          allowlist:
-            file:
-              path: "%s"
-            git:
-              url: "file://%s"
-              interval: 10m
-              cacheDir: "%s"
-          accessLog:
-            format: none
-          """
-              .formatted(fx.tlsPort, fx.adminPort, fx.backendPort, list, dir.resolve("no-such-repo.git"), dir.resolve("cache")),
-          Map.of(),
-          name -> null);
+      String sources =
+          "file: {path: \"%s\"}\ngit: {url: \"file://%s\", interval: 10m, cacheDir: \"%s\"}"
+              .formatted(list, dir.resolve("no-such-repo.git"), dir.resolve("cache"));
+      fx.start(fx.config("node-state", sources), Map.of(), name -> null);
 
       await().atMost(Duration.ofSeconds(30))
           .until(() -> value(fx.get("/metrics").body(), "edge_allowlist_source_failing_seconds{", "source=\"git\"") >= 1);
@@ -56,11 +35,8 @@ class NodeStateMetricsTest {
     }
   }
 
+  /** -1 while the sample is not there yet. */
   private static double value(String text, String prefix, String containing) {
-    return text.lines()
-        .filter(l -> l.startsWith(prefix) && l.contains(containing))
-        .findFirst()
-        .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-        .orElse(-1.0);
+    return AdminFixture.metric(text, prefix, containing).orElse(-1.0);
   }
 }

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -49,6 +50,31 @@ class CliTest {
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("Usage: edge-proxy " + command);
     assertThat(r.err()).isEmpty();
+  }
+
+  /** Every command that reads {@code --config} (the one mixin) reports its problems and exits 1. */
+  @ParameterizedTest
+  @ValueSource(strings = {"run --allow-root", "validate", "check x.example.test", "sync --dry-run"})
+  void aConfigurationWithProblemsExitsOneInEveryCommandThatReadsIt(String command) {
+    String missing = dir.resolve("missing.yaml").toString();
+    List<String> args = new ArrayList<>(List.of(command.split(" ")));
+    args.addAll(List.of("-c", missing));
+
+    Run r = run(args.toArray(String[]::new));
+
+    assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(ConfigFileOption.BAD_CONFIG);
+    assertThat(r.out() + r.err()).contains(missing + ":1:1: file does not exist");
+  }
+
+  @Test
+  void everySubcommandTakesTheConfigurationFileButQuickstart() {
+    for (String command : List.of("run", "validate", "check", "sync")) {
+      assertThat(run(command, "--help").out())
+          .as(command)
+          .contains("-c, --config=<config>")
+          .contains(ConfigFileOption.DEFAULT_CONFIG);
+    }
+    assertThat(run("quickstart", "--help").out()).doesNotContain("--config");
   }
 
   @Test

@@ -1,13 +1,12 @@
-package dev.edgeproxy.server.cli;
+package dev.edgeproxy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.edgeproxy.config.ConfigLoader;
-import dev.edgeproxy.server.EdgeProxyServer;
+import dev.edgeproxy.server.cli.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,9 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,12 +46,6 @@ class AllowListPolicyTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   private Path start(String allowlistExtra) throws Exception {
     backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread acceptor =
@@ -71,7 +61,7 @@ class AllowListPolicyTest {
             });
     acceptor.setDaemon(true);
     acceptor.start();
-    int tls = freePort();
+    int tls = Loopback.freePort();
     Files.writeString(dir.resolve("allowlist.yaml"), "allow: [keep.example.com, revoke.example.com]\n");
     Path config = dir.resolve("edge-proxy.yaml");
     Files.writeString(
@@ -90,14 +80,14 @@ class AllowListPolicyTest {
           %s
         accessLog: {format: none}
         """
-            .formatted(tls, freePort(), backend.getLocalPort(), allowlistExtra));
+            .formatted(tls, Loopback.freePort(), backend.getLocalPort(), allowlistExtra));
     server = EdgeProxyServer.start(ConfigLoader.load(config), config);
     // The health checker's first connect check lands on the backend too; let it pass first.
     await().atMost(Duration.ofSeconds(10)).until(() -> !accepted.isEmpty());
     // ...and is over (the checker closed it) before the tests count forwarded connections
     Socket healthCheck = accepted.get(0);
     healthCheck.setSoTimeout(100);
-    await().atMost(Duration.ofSeconds(10)).until(() -> closedByProxy(healthCheck));
+    await().atMost(Duration.ofSeconds(10)).until(() -> Loopback.closedByProxy(healthCheck));
     return config;
   }
 
@@ -110,12 +100,7 @@ class AllowListPolicyTest {
     Socket plain = new Socket();
     plain.connect(server.listenerAddresses().get(0), 2000);
     plain.setSoTimeout(200);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, null, null);
-    SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(plain, sni, plain.getPort(), false);
-    SSLParameters params = tls.getSSLParameters();
-    params.setServerNames(List.of(new SNIHostName(sni)));
-    tls.setSSLParameters(params);
+    SSLSocket tls = Loopback.tlsOver(plain, sni);
     Thread handshake =
         new Thread(
             () -> {
@@ -132,18 +117,6 @@ class AllowListPolicyTest {
     return plain;
   }
 
-  /** True once the proxy closed the connection (the raw stream under TLS sees EOF or a reset). */
-  private static boolean closedByProxy(Socket socket) {
-    try {
-      InputStream in = socket.getInputStream();
-      return in.read() < 0;
-    } catch (java.net.SocketTimeoutException stillOpen) {
-      return false;
-    } catch (IOException e) {
-      return true;
-    }
-  }
-
   @Test
   void revokedHostsConnectionsAreClosedAfterTheDelayOthersStay() throws Exception {
     start("closeRevokedAfter: 1s");
@@ -154,8 +127,8 @@ class AllowListPolicyTest {
     await()
         .atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> closedByProxy(revoke));
-    assertThat(closedByProxy(keep)).as("a host still allowed keeps its connection").isFalse();
+        .until(() -> Loopback.closedByProxy(revoke));
+    assertThat(Loopback.closedByProxy(keep)).as("a host still allowed keeps its connection").isFalse();
     keep.close();
     revoke.close();
   }
@@ -170,7 +143,7 @@ class AllowListPolicyTest {
     await()
         .during(Duration.ofMillis(1500))
         .atMost(Duration.ofSeconds(5))
-        .until(() -> !closedByProxy(revoke));
+        .until(() -> !Loopback.closedByProxy(revoke));
     revoke.close();
   }
 
@@ -182,7 +155,7 @@ class AllowListPolicyTest {
   void shadowModeForwardsWhatItWouldRefuse() throws Exception {
     start("enforce: false");
     Socket unknown = connect("unknown.example.com");
-    assertThat(closedByProxy(unknown)).isFalse();
+    assertThat(Loopback.closedByProxy(unknown)).isFalse();
     unknown.close();
   }
 

@@ -1,4 +1,4 @@
-package dev.edgeproxy.server;
+package dev.edgeproxy.server.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -15,29 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sources over a node's life: reloads that change or remove them (the file watch follows),
- * held-back changes as their own state, a failing state file, readiness with a bound.
+ * a failing state file, readiness with a bound (held-back changes: {@link AdminHeldBackTest}).
  */
 class SourcesLifecycleTest {
   @TempDir Path dir;
-
-  private String config(AdminFixture fx, String allowlist) {
-    return """
-        node: {name: lifecycle}
-        listeners:
-          admin:
-            bind: "127.0.0.1:%d"
-            syncToken: t0ken
-        backends:
-          web:
-            tls: ["127.0.0.1:%d"]
-        defaultBackend: web
-        allowlist:
-        %s
-        accessLog:
-          format: none
-        """
-        .formatted(fx.adminPort, fx.backendPort, allowlist.indent(2));
-  }
 
   private static List<String> patterns(AdminFixture fx) throws Exception {
     List<String> out = new ArrayList<>();
@@ -53,11 +34,10 @@ class SourcesLifecycleTest {
     Files.writeString(b, "allow: [b1.example.com]\n");
     Path configFile = dir.resolve("edge-proxy.yaml");
     try (AdminFixture fx = new AdminFixture()) {
-      String withA = config(fx, "maxShrink: 100%\nfile: {path: \"" + a + "\"}");
-      String withB = config(fx, "maxShrink: 100%\nfile: {path: \"" + b + "\"}");
-      String without = config(fx, "maxShrink: 100%");
-      Files.writeString(configFile, withA);
-      fx.startFromFile(configFile);
+      String withA = fx.config("lifecycle", "maxShrink: 100%\nfile: {path: \"" + a + "\"}");
+      String withB = fx.config("lifecycle", "maxShrink: 100%\nfile: {path: \"" + b + "\"}");
+      String without = fx.config("lifecycle", "maxShrink: 100%");
+      fx.startFromFile(configFile, withA);
       assertThat(patterns(fx)).containsExactly("a1.example.com");
 
       // path A -> B: the watch and the reader both move to B
@@ -84,40 +64,6 @@ class SourcesLifecycleTest {
   }
 
   @Test
-  void aHeldBackChangeIsItsOwnStateInStatusAndMetrics() throws Exception {
-    Path list = dir.resolve("allowlist.yaml");
-    StringBuilder many = new StringBuilder("allow:\n");
-    for (int i = 0; i < 10; i++) {
-      many.append("  - h").append(i).append(".example.com\n");
-    }
-    Files.writeString(list, many);
-    Path configFile = dir.resolve("edge-proxy.yaml");
-    try (AdminFixture fx = new AdminFixture()) {
-      Files.writeString(configFile, config(fx, "maxShrink: 10%\nfile: {path: \"" + list + "\"}"));
-      fx.startFromFile(configFile);
-      String success = fx.json("/status").at("/sources/file/lastSuccess").asText();
-      assertThat(fx.json("/status").at("/sources/file/state").asText()).isEqualTo("ok");
-
-      Files.writeString(list, "allow: [h0.example.com]\n# padding so that the size changes too\n");
-      await().atMost(Duration.ofSeconds(15)).until(() -> fx.json("/status").at("/sources/file/state").asText().equals("held_back"));
-      JsonNode file = fx.json("/status").at("/sources/file");
-      assertThat(file.path("lastSuccess").asText()).as("a held-back answer is not a success").isEqualTo(success);
-      assertThat(file.path("lastError").isNull()).isTrue();
-      assertThat(file.path("heldBackSince").isNull()).isFalse();
-      String metrics = fx.get("/metrics").body();
-      assertThat(metrics).contains("edge_allowlist_held_back{node=\"lifecycle\",source=\"file\"} 1.0");
-      assertThat(metrics).contains("edge_allowlist_sync_total{node=\"lifecycle\",outcome=\"held_back\",source=\"file\"}");
-
-      HttpResponse<String> forced = fx.post("/sync?force=true", new byte[0], "Authorization", "Bearer t0ken");
-      assertThat(forced.statusCode()).isEqualTo(202);
-      JsonNode after = fx.json("/status").at("/sources/file");
-      assertThat(after.path("state").asText()).isEqualTo("ok");
-      assertThat(after.path("lastSuccess").asText()).isNotEqualTo(success);
-      assertThat(fx.get("/metrics").body()).contains("edge_allowlist_held_back{node=\"lifecycle\",source=\"file\"} 0.0");
-    }
-  }
-
-  @Test
   void aStateFileThatCannotBeSavedIsShownAndRetriedUntilSaved() throws Exception {
     Path list = dir.resolve("allowlist.yaml");
     Files.writeString(list, "allow: [a.example.com]\n");
@@ -126,10 +72,7 @@ class SourcesLifecycleTest {
     Path state = blocker.resolve("allowlist-state.json");
     Path configFile = dir.resolve("edge-proxy.yaml");
     try (AdminFixture fx = new AdminFixture()) {
-      Files.writeString(
-          configFile,
-          config(fx, "stateFile: \"" + state + "\"\nfile: {path: \"" + list + "\"}"));
-      fx.startFromFile(configFile);
+      fx.startFromFile(configFile, fx.config("lifecycle", "stateFile: \"" + state + "\"\nfile: {path: \"" + list + "\"}"));
       JsonNode failure = fx.json("/status").at("/snapshot/saveFailure");
       assertThat(failure.isObject()).as("save failure shown in /status").isTrue();
       assertThat(failure.path("unsavedVersion").asText()).isEqualTo(fx.json("/status").at("/snapshot/version").asText());
@@ -152,13 +95,11 @@ class SourcesLifecycleTest {
     Files.writeString(list, "allow: [a.example.com]\n");
     Path configFile = dir.resolve("edge-proxy.yaml");
     try (AdminFixture fx = new AdminFixture()) {
-      Files.writeString(
+      String git =
+          "git: {url: \"" + dir.resolve("no-such-repo.git").toUri() + "\", cacheDir: \"" + dir.resolve("cache") + "\"}";
+      fx.startFromFile(
           configFile,
-          config(
-              fx,
-              "readinessTimeout: 10s\nfile: {path: \"" + list + "\"}\ngit:\n  url: \""
-                  + dir.resolve("no-such-repo.git").toUri() + "\"\n  cacheDir: \"" + dir.resolve("cache") + "\""));
-      fx.startFromFile(configFile);
+          fx.config("lifecycle", "readinessTimeout: 10s\nfile: {path: \"" + list + "\"}\n" + git));
       await().atMost(Duration.ofSeconds(15)).until(() -> !fx.json("/status").at("/sources/git/lastError").isNull());
       HttpResponse<String> waiting = fx.get("/readyz");
       assertThat(waiting.statusCode()).as("a failed first attempt is not an answer").isEqualTo(503);
@@ -183,10 +124,7 @@ class SourcesLifecycleTest {
     before.update(new dev.edgeproxy.allowlist.SourceList("route53", "r1", r53.allow(), List.of(), List.of()));
     Path configFile = dir.resolve("edge-proxy.yaml");
     try (AdminFixture fx = new AdminFixture()) {
-      Files.writeString(
-          configFile,
-          config(fx, "stateFile: \"" + state + "\"\nmaxShrink: 50%\nfile: {path: \"" + list + "\"}"));
-      fx.startFromFile(configFile);
+      fx.startFromFile(configFile, fx.config("lifecycle", "stateFile: \"" + state + "\"\nmaxShrink: 50%\nfile: {path: \"" + list + "\"}"));
       assertThat(patterns(fx)).containsExactly("kept.example.com");
     }
   }
@@ -198,15 +136,14 @@ class SourcesLifecycleTest {
     Path configFile = dir.resolve("edge-proxy.yaml");
     try (AdminFixture fx = new AdminFixture()) {
       String git = "maxShrink: 100%%\ngit:\n  url: \"%s\"\n  interval: 1h\n  cacheDir: \"%s\"";
-      Files.writeString(configFile, config(fx, git.formatted(first.url(), dir.resolve("cache-one"))));
-      fx.startFromFile(configFile);
+      fx.startFromFile(configFile, fx.config("lifecycle", git.formatted(first.url(), dir.resolve("cache-one"))));
       await().atMost(Duration.ofSeconds(30)).until(() -> patterns(fx).equals(List.of("one.example.com")));
 
       // the same settings: nothing rebuilt
       assertThat(fx.server().reload()).isTrue();
       assertThat(fx.json("/status").at("/lastSourceReload").isNull()).isTrue();
 
-      Files.writeString(configFile, config(fx, git.formatted(second.url(), dir.resolve("cache-two"))));
+      Files.writeString(configFile, fx.config("lifecycle", git.formatted(second.url(), dir.resolve("cache-two"))));
       assertThat(fx.server().reload()).isTrue();
       assertThat(fx.json("/status").at("/lastSourceReload/changes/git").asText()).isEqualTo("changed");
       // until the new source answers, the old list serves; then the new one replaces it

@@ -1,4 +1,4 @@
-package dev.edgeproxy.server;
+package dev.edgeproxy.server.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgeproxy.config.ConfigLoader;
+import dev.edgeproxy.server.EdgeProxyServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import javax.crypto.Mac;
@@ -31,21 +33,21 @@ import javax.crypto.spec.SecretKeySpec;
  * and closes (so health checks pass), an HTTP client, and a local bare Git repository driven by
  * the git CLI.
  */
-public final class AdminFixture implements AutoCloseable {
-  public static final ObjectMapper JSON = new ObjectMapper();
+final class AdminFixture implements AutoCloseable {
+  static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
-  public final int tlsPort;
-  public final int adminPort;
-  public final int backendPort;
+  final int tlsPort;
+  final int adminPort;
+  final int backendPort;
   private final ServerSocket backend;
   private EdgeProxyServer server;
 
-  public AdminFixture() throws IOException {
+  AdminFixture() throws IOException {
     this.backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     this.backendPort = backend.getLocalPort();
     this.tlsPort = freePort();
@@ -66,11 +68,66 @@ public final class AdminFixture implements AutoCloseable {
     acceptor.start();
   }
 
+  /** The {@code syncToken} of {@link #config}. */
+  static final String SYNC_TOKEN = "t0ken";
+
+  /**
+   * A configuration with this fixture's TLS and admin ports (admin token {@link #SYNC_TOKEN}), one
+   * backend pool {@code web} that is this fixture's backend, no access log, and {@code allowlist}
+   * as the {@code allowlist:} section.
+   */
+  String config(String node, String allowlist) {
+    return """
+        node: {name: %s}
+        listeners:
+          tls:
+            bind: "127.0.0.1:%d"
+          admin:
+            bind: "127.0.0.1:%d"
+            syncToken: %s
+        backends:
+          web:
+            tls: ["127.0.0.1:%d"]
+        defaultBackend: web
+        allowlist:
+        %s
+        accessLog:
+          format: none
+        """
+        .formatted(node, tlsPort, adminPort, SYNC_TOKEN, backendPort, allowlist.indent(2));
+  }
+
+  /** An allow-list file allowing {@code h1.example.com} to {@code hN.example.com}. */
+  static String hosts(int n) {
+    StringBuilder list = new StringBuilder("allow:\n");
+    for (int i = 1; i <= n; i++) {
+      list.append("  - h").append(i).append(".example.com\n");
+    }
+    return list.toString();
+  }
+
+  /**
+   * The value of the first sample in Prometheus {@code text} whose line starts with {@code prefix}
+   * (a metric name and its opening brace) and contains {@code containing} (a label), if any.
+   */
+  static OptionalDouble metric(String text, String prefix, String containing) {
+    return text.lines()
+        .filter(l -> l.startsWith(prefix) && l.contains(containing))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .findFirst();
+  }
+
   /** Starts the server from YAML, with {@code env} for both the config and the webhook secret. */
-  public AdminFixture start(String yaml, Map<String, String> configEnv, Function<String, String> env)
+  AdminFixture start(String yaml, Map<String, String> configEnv, Function<String, String> env)
       throws Exception {
     server = EdgeProxyServer.start(ConfigLoader.loadFromString(yaml, "test.yaml", configEnv), null, env);
     return this;
+  }
+
+  /** Writes {@code yaml} to {@code configFile}, then starts the server from it. */
+  AdminFixture startFromFile(Path configFile, String yaml) throws Exception {
+    Files.writeString(configFile, yaml);
+    return startFromFile(configFile);
   }
 
   /** Starts the server from a configuration file, so that {@link #server()} can reload it. */
@@ -83,7 +140,7 @@ public final class AdminFixture implements AutoCloseable {
     return server;
   }
 
-  public static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
@@ -93,19 +150,19 @@ public final class AdminFixture implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + adminPort + pathAndQuery);
   }
 
-  public HttpResponse<String> get(String path, String... headers) throws Exception {
+  HttpResponse<String> get(String path, String... headers) throws Exception {
     return send(request(path, headers).GET().build());
   }
 
-  public HttpResponse<String> post(String path, byte[] body, String... headers) throws Exception {
+  HttpResponse<String> post(String path, byte[] body, String... headers) throws Exception {
     return send(request(path, headers).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
   }
 
-  public HttpResponse<String> method(String method, String path) throws Exception {
+  HttpResponse<String> method(String method, String path) throws Exception {
     return send(request(path).method(method, HttpRequest.BodyPublishers.noBody()).build());
   }
 
-  public JsonNode json(String path) throws Exception {
+  JsonNode json(String path) throws Exception {
     HttpResponse<String> r = get(path);
     assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
     assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
@@ -124,7 +181,7 @@ public final class AdminFixture implements AutoCloseable {
     return HTTP.send(r, HttpResponse.BodyHandlers.ofString());
   }
 
-  public static String hmacHex(String secret, byte[] body) throws Exception {
+  static String hmacHex(String secret, byte[] body) throws Exception {
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     StringBuilder hex = new StringBuilder();
@@ -143,7 +200,7 @@ public final class AdminFixture implements AutoCloseable {
   }
 
   /** A bare repository {@code origin.git} and a working clone that commits and pushes to it. */
-  public static final class GitRepo {
+  static final class GitRepo {
     final Path bare;
     private final Path work;
 
@@ -161,7 +218,7 @@ public final class AdminFixture implements AutoCloseable {
     }
 
     /** Skips the test when git is missing, except on CI where that is a failure. */
-    public static GitRepo create(Path dir, String allowListYaml) throws Exception {
+    static GitRepo create(Path dir, String allowListYaml) throws Exception {
       assumeTrue(gitPresent() || "true".equals(System.getenv("CI")), "git CLI not installed");
       Path bare = dir.resolve("origin.git");
       Path work = dir.resolve("work");
@@ -174,18 +231,18 @@ public final class AdminFixture implements AutoCloseable {
       return repo;
     }
 
-    public String url() {
+    String url() {
       return bare.toUri().toString();
     }
 
     /** Commits a new allowlist.yaml and pushes it; returns the commit id. */
-    public String commitAndPush(String allowListYaml, String message) throws Exception {
+    String commitAndPush(String allowListYaml, String message) throws Exception {
       commit(allowListYaml, message);
       git(work, "push", "-q", "origin", "main");
       return head();
     }
 
-    public String head() throws Exception {
+    String head() throws Exception {
       return git(work, "rev-parse", "HEAD").strip();
     }
 
