@@ -6,7 +6,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.edgeproxy.server.AdminFixture;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
