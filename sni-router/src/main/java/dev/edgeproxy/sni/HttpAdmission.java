@@ -37,7 +37,7 @@ final class HttpAdmission {
   record Forward(RouteDecision.Forward route, String host, HttpHostCheck.Target target) implements Verdict {
     /**
      * Makes the request say only what was checked: origin-form target, checked Host, no upgrade
-     * but WebSocket.
+     * but WebSocket, no forwarding header of the client's writing.
      *
      * @return whether it is a WebSocket handshake, the one request a {@code 101} may answer
      */
@@ -48,6 +48,7 @@ final class HttpAdmission {
       if (!target.hostHeader().equals(request.headers().get(HttpHeaderNames.HOST))) {
         request.headers().set(HttpHeaderNames.HOST, target.hostHeader());
       }
+      HttpForwardedHeaders.remove(request.headers());
       return HttpUpgrades.sanitize(request);
     }
   }

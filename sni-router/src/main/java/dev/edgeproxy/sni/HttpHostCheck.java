@@ -4,7 +4,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Pure helpers over one request head: which host it asks for, what the backend is sent, where its
@@ -157,9 +156,11 @@ final class HttpHostCheck {
   }
 
   /**
-   * Whether an origin-form target is an ACME HTTP-01 challenge token. Dot segments and encoded
-   * dots or slashes are not accepted, so that a backend which normalises paths cannot be walked
-   * from the challenge directory to other content over plain HTTP.
+   * Whether an origin-form target is an ACME HTTP-01 challenge: the prefix, then one token of
+   * base64url characters (RFC 8555 8.3), then at most a query. Nothing else passes, so that no
+   * backend can be walked from the challenge directory to other content over plain HTTP by its
+   * own reading of a path: dot segments, encoded (or doubly encoded) dots and slashes, and the
+   * {@code ..;} that a Servlet container takes for a dot segment with a parameter.
    */
   static boolean isAcmeChallenge(String originForm) {
     String path = originForm;
@@ -170,9 +171,15 @@ final class HttpHostCheck {
     if (!path.startsWith(ACME_PREFIX) || path.length() == ACME_PREFIX.length()) {
       return false;
     }
-    String lower = path.toLowerCase(Locale.ROOT);
-    return !(lower.contains("/./") || lower.contains("/../") || lower.endsWith("/.") || lower.endsWith("/..")
-        || lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c") || lower.indexOf('\\') >= 0);
+    for (int i = ACME_PREFIX.length(); i < path.length(); i++) {
+      char c = path.charAt(i);
+      boolean base64url =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      if (!base64url) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Index just after {@code http://} or {@code https://} (any case), or -1. */

@@ -286,6 +286,46 @@ class HttpFrontendTest {
     assertThat(client.isOpen()).isFalse();
   }
 
+  /**
+   * Redirect mode lets only the challenge directory through over plain HTTP, but a path that a
+   * Servlet container (Tomcat, behind the ingress) resolves out of it was forwarded: {@code ..;}
+   * is a dot segment with a path parameter there, and a double-encoded dot is one to a backend that
+   * decodes twice. Only an RFC 8555 token (base64url) after the prefix is a challenge.
+   */
+  @Test
+  void redirectModeForwardsOnlyChallengeTokensNotPathsOutOfTheDirectory() {
+    String[] paths = {
+      "/.well-known/acme-challenge/..;/..;/admin",
+      "/.well-known/acme-challenge/tok/..;/..;/..;/admin",
+      "/.well-known/acme-challenge/%252e%252e/%252e%252e/admin",
+      "/.well-known/acme-challenge/tok/more",
+      "/.well-known/acme-challenge/tok;jsessionid=1",
+    };
+    for (String path : paths) {
+      client(HttpFrontendSettings.Mode.REDIRECT, 8192);
+      send(client, "GET " + path + " HTTP/1.1\r\nHost: a.example\r\n\r\n");
+      assertThat(drain(client)).as(path).startsWith("HTTP/1.1 308 ");
+      assertThat(dialed).as(path).isEmpty();
+      client.finishAndReleaseAll();
+    }
+  }
+
+  /**
+   * The port-80 listener is the first hop: a forwarding header on a request was written by the
+   * client. It reached the backend, which, trusting the node (a pool without PROXY header), would
+   * take it as the client's address, scheme or host.
+   */
+  @Test
+  void clientWrittenForwardingHeadersDoNotReachTheBackend() {
+    client();
+    send(client, "GET / HTTP/1.1\r\nHost: a.example\r\nX-Forwarded-For: 10.0.0.1\r\n"
+        + "x-forwarded-proto: https\r\nX-Forwarded-Host: evil.example\r\nForwarded: for=10.0.0.1;proto=https\r\n"
+        + "X-Real-IP: 10.0.0.1\r\nX-Forwarded-Port: 443\r\nX-Keep: 1\r\n\r\n");
+    assertThat(drain(backend())).isEqualTo("GET / HTTP/1.1\r\nHost: a.example\r\nX-Keep: 1\r\n\r\n");
+    send(backend(), OK);
+    assertThat(drain(client)).isEqualTo(OK);
+  }
+
   @Test
   void redirectModeRefusesUnknownHosts() {
     client(HttpFrontendSettings.Mode.REDIRECT, 8192);

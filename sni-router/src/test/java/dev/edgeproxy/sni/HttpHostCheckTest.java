@@ -100,5 +100,8 @@ class HttpHostCheckTest {
     assertThat(HttpHostCheck.isAcmeChallenge("/.well-known/acme-challenge/../../admin")).isFalse();
     assertThat(HttpHostCheck.isAcmeChallenge("/.well-known/acme-challenge/%2e%2e/admin")).isFalse();
     assertThat(HttpHostCheck.isAcmeChallenge("/x/.well-known/acme-challenge/tok")).isFalse();
+    assertThat(HttpHostCheck.isAcmeChallenge("/.well-known/acme-challenge/..;/..;/admin")).isFalse();
+    assertThat(HttpHostCheck.isAcmeChallenge("/.well-known/acme-challenge/%252e%252e/admin")).isFalse();
+    assertThat(HttpHostCheck.isAcmeChallenge("/.well-known/acme-challenge/tok/more")).isFalse();
   }
 }

@@ -3,6 +3,7 @@ package dev.edgeproxy.server.admin;
 import dev.edgeproxy.config.AdminListenerConfig;
 import dev.edgeproxy.config.AllowListConfig;
 import dev.edgeproxy.git.WebhookVerifier;
+import dev.edgeproxy.server.observe.AccessLog;
 import dev.edgeproxy.server.sources.AllowListService;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -51,6 +52,7 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+  private static final int MAX_LOGGED_PATH = 120;
 
   /** The admin paths and the method each answers. */
   enum Route {
@@ -131,7 +133,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     CompletableFuture<AdminReply> answer =
         reply.exceptionally(
             error -> {
-              log.error("admin: {} failed", query.path(), error);
+              log.error("admin: {} failed", pathForLog(query.path()), error);
               return AdminReply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
             });
     (previous == null ? answer : answer.thenCombine(previous, (r, v) -> r))
@@ -143,7 +145,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     String path = query.path();
     Optional<Route> route = Route.of(path);
     if (route.orElse(null) != Route.HOOKS_GIT && !config.allows(client)) {
-      log.warn("admin: refused {} {} from {}: not in allowFrom", req.method(), path, client.getHostAddress());
+      log.warn("admin: refused {} {} from {}: not in allowFrom", req.method(), pathForLog(path), client.getHostAddress());
       return done(AdminReply.error(HttpResponseStatus.FORBIDDEN, "forbidden: address not in listeners.admin.allowFrom"));
     }
     if (route.isEmpty()) {
@@ -330,6 +332,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           body.put("forge", forge);
           return AdminReply.json(HttpResponseStatus.ACCEPTED, body);
         });
+  }
+
+  /**
+   * A request path as the log quotes it: chosen by any client (also from outside {@code
+   * allowFrom}) and percent-decoded, so escaped to stay on one line (a decoded {@code %0a} would
+   * start a forged line in the text log) and cut to {@value #MAX_LOGGED_PATH} characters.
+   */
+  static String pathForLog(String path) {
+    String cut =
+        path.length() <= MAX_LOGGED_PATH
+            ? path
+            : path.substring(0, MAX_LOGGED_PATH) + "...(" + path.length() + " chars)";
+    return AccessLog.textValue(cut);
   }
 
   private static Map<String, String> headers(FullHttpRequest req) {

@@ -189,9 +189,10 @@ public final class AccessLog implements AutoCloseable {
   /**
    * The host comes from the client (SNI, Host header): every byte that could end the line, split a
    * field or fool a terminal (controls, space, anything outside printable ASCII) is written as an
-   * escape, so one record stays one line of {@code key=value} fields.
+   * escape, so one record stays one line of {@code key=value} fields. The admin endpoint quotes
+   * request paths in its log the same way.
    */
-  static String textValue(String s) {
+  public static String textValue(String s) {
     if (s == null) {
       return "-";
     }

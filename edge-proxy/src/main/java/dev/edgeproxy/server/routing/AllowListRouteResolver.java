@@ -50,7 +50,11 @@ public final class AllowListRouteResolver implements RouteResolver {
       }
       return new RouteDecision.Refuse(Reason.NO_SNI, null, true);
     }
-    Optional<HostName> parsed = HostName.tryParse(raw);
+    // Only ASCII is judged: the name the backend reads is these bytes, not what IDNA makes of
+    // them (the parser keeps one ISO-8859-1 char per byte, so the UTF-8 "İnternal" arrives as
+    // "Ä°nternal", a valid U-label of another name, while an ingress lower-casing with Unicode
+    // rules reads "internal"). RFC 6066 sends internationalised names as A-labels anyway.
+    Optional<HostName> parsed = isAscii(raw) ? HostName.tryParse(raw) : Optional.empty();
     if (parsed.isEmpty()) {
       return new RouteDecision.Refuse(Reason.INVALID_HOST, null, true);
     }
@@ -67,6 +71,15 @@ public final class AllowListRouteResolver implements RouteResolver {
       return new RouteDecision.Refuse(refusal, host.value(), true);
     }
     return forward(table, poolName, host.value(), refusal, true);
+  }
+
+  private static boolean isAscii(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      if (name.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private RouteDecision forward(

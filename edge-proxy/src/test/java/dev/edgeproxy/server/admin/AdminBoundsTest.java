@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,9 +65,19 @@ class AdminBoundsTest {
     }
   }
 
+  /** Source addresses for idle connections, each its own client (127.0.0.10 to .249, in turn). */
+  private static final AtomicInteger NEXT_SOURCE = new AtomicInteger();
+
+  /** A connection from a loopback address of its own: an outside client holds few slots each. */
+  static Socket fromOwnAddress(int port) throws IOException {
+    InetAddress source = InetAddress.getByName("127.0.0." + (10 + Math.floorMod(NEXT_SOURCE.getAndIncrement(), 240)));
+    return new Socket(InetAddress.getLoopbackAddress(), port, source, 0);
+  }
+
   /**
-   * Keeps {@code n} idle connections open to the listener. One it refused (a 503 or a close waits
-   * to be read) is replaced: it came while a connection closed a moment before was still counted.
+   * Keeps {@code n} idle connections open to the listener, each from its own address. One it
+   * refused (a 503 or a close waits to be read) is replaced: it came while a connection closed a
+   * moment before was still counted.
    */
   static void keepIdle(List<Socket> idle, int n, int port) throws IOException {
     for (Iterator<Socket> it = idle.iterator(); it.hasNext(); ) {
@@ -77,7 +88,7 @@ class AdminBoundsTest {
       }
     }
     while (idle.size() < n) {
-      idle.add(new Socket(InetAddress.getLoopbackAddress(), port));
+      idle.add(fromOwnAddress(port));
     }
   }
 
@@ -120,7 +131,8 @@ class AdminBoundsTest {
       String probe = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
       List<Socket> idle = new ArrayList<>();
       try {
-        // maxConnections 8: 2 from outside allowFrom. The idle ones are counted when their event
+        // maxConnections 8: 2 from outside allowFrom (from two addresses: one outside client holds at
+        // most a quarter of those, at least 1; ListenerConnectionLimitTest). The idle ones are counted when their event
         // loops activate them, which may lag behind a later connection on a loaded machine: wait
         // until one over the cap is refused while both idle ones are still open.
         AtomicReference<String> overTheCap = new AtomicReference<>();

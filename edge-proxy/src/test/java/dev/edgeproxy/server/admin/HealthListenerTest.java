@@ -147,8 +147,8 @@ class HealthListenerTest {
       fx.start(yaml(fx, port, "\"10.0.0.0/8\"", list, "    maxConnections: 8"), Map.of(), name -> null);
       List<Socket> idle = new ArrayList<>();
       try {
-        for (int i = 0; i < 2; i++) { // a quarter of 8 from outside allowFrom
-          idle.add(new Socket(InetAddress.getLoopbackAddress(), port));
+        for (int i = 0; i < 2; i++) { // a quarter of 8 from outside allowFrom, one per client
+          idle.add(AdminBoundsTest.fromOwnAddress(port));
         }
         await().atMost(Duration.ofSeconds(10))
             .until(() -> AdminBoundsTest.answerWithoutBody(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")

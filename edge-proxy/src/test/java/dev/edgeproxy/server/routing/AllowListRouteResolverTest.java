@@ -24,6 +24,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class AllowListRouteResolverTest {
   private static final ConnectionInfo CONN =
@@ -84,7 +85,7 @@ class AllowListRouteResolverTest {
     "GRAFANA.Example.COM., forward, traefik",
     "a.apps.example.com, forward, traefik",
     "git.example.com, forward, forgejo",
-    "bücher.example.com, forward, traefik",
+    "xn--bcher-kva.example.com, forward, traefik",
     "a.b.apps.example.com, refuse, not_allowed",
     "apps.example.com, refuse, not_allowed",
     "admin.example.com, refuse, denied",
@@ -106,6 +107,27 @@ class AllowListRouteResolverTest {
       RouteDecision.Refuse r = (RouteDecision.Refuse) d;
       assertThat(r.why().wireName()).isEqualTo(detail);
       assertThat(r.alert()).isTrue();
+    }
+  }
+
+  /**
+   * An SNI is ASCII (RFC 6066: A-labels); the parser keeps each byte as one ISO-8859-1 char. Such
+   * a name was run through IDNA and judged as an A-label of other bytes than the backend reads:
+   * the UTF-8 bytes of "İnternal" (C4 B0) became "Ä°nternal", xn--nternal-…, allowed by a wildcard,
+   * while an ingress that lower-cases with Unicode rules (Go's strings.ToLower: İ → i, Traefik's
+   * HostSNI) routes the same bytes to "internal", a denied host.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {
+    "\u00c4\u00b0nternal.apps.example.com", // the UTF-8 bytes of İnternal.apps.example.com (C4 B0)
+    "b\u00c3\u00bccher.example.com", // the UTF-8 bytes of bücher.example.com (C3 BC)
+    "b\u00fccher.example.com", // not UTF-8 at all (Latin-1 ü)
+  })
+  void aNonAsciiServerNameIsInvalidNotAnotherName(String sni) {
+    for (boolean enforce : new boolean[] {true, false}) {
+      assertThat(resolve(routing(enforce, Optional.empty()), sni))
+          .as("%s, enforce %s", sni, enforce)
+          .isEqualTo(new RouteDecision.Refuse(Reason.INVALID_HOST, null, true));
     }
   }
 
