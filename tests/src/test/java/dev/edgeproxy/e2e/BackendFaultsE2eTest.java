@@ -112,7 +112,9 @@ class BackendFaultsE2eTest {
         }));
         figures.add(rounds(proxy, "hang.example.test", "hangs after accept", 3, o -> {
           assertThat(o.received()).isZero();
-          assertThat(o.millis()).isBetween(3_000L, 3_750L + PROMPT_MILLIS);
+          // The client's clock starts once its connect returns, the proxy's idle clock at accept (a few
+          // ms earlier under load: 2,992 ms was seen once), hence the 100 ms below 3 s.
+          assertThat(o.millis()).isBetween(2_900L, 3_750L + PROMPT_MILLIS);
           assertThat(o.entry().reason()).isEqualTo("idle_timeout");
         }));
 
