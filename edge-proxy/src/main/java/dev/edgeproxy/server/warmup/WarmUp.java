@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class WarmUp {
   private static final Logger log = LoggerFactory.getLogger(WarmUp.class);
   /** The most wall time the warm-up may add to a start, whatever the count. */
-  static final Duration MAX_DURATION = Duration.ofSeconds(20);
+  static final Duration MAX_DURATION = Duration.ofSeconds(60);
 
   /** What the warm-up needs of the server: its transport, loops, memory budget and public routing. */
   public record Wiring(
@@ -76,9 +75,9 @@ public final class WarmUp {
       int connections, TlsListenerConfig tls, LimitsConfig limits, Wiring wiring, Duration maxDuration) {
     long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
-    List<byte[]> messages =
-        List.of(WarmUpHello.clientHello(WarmUpRoutes.RESERVED_NAME), WarmUpHello.applicationData(600));
-    try (WarmUpSink sink = WarmUpSink.start(wiring.transport(), wiring.acceptors(), wiring.workers());
+    WarmUpHello.Exchange exchange = WarmUpHello.exchange(WarmUpRoutes.RESERVED_NAME);
+    try (WarmUpSink sink =
+            WarmUpSink.start(wiring.transport(), wiring.acceptors(), wiring.workers(), exchange);
         WarmUpListener listener =
             WarmUpListener.bind(
                 tls,
@@ -89,7 +88,7 @@ public final class WarmUp {
                 wiring.budget(),
                 new WarmUpRoutes(wiring.publicResolver(), sink.address()))) {
       WarmUpDriver driver =
-          new WarmUpDriver(wiring.transport(), wiring.workers(), listener.address(), messages, tls.acceptProxyProtocol());
+          new WarmUpDriver(wiring.transport(), wiring.workers(), listener.address(), exchange, tls.acceptProxyProtocol());
       WarmUpDriver.Outcome outcome = driver.run(connections, System.nanoTime() + maxDuration.toNanos());
       return new Result(
           connections,

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
@@ -16,24 +15,26 @@ import java.util.function.Consumer;
 
 /**
  * One warm-up connection, seen from its client end: (a PROXY header when the TLS listener expects
- * one,) then each canned message in turn, waiting for its echo before the next, then a FIN; done when
- * the proxy closes the connection after the sink closed its side. A connection that ends before every
- * echo came back failed.
+ * one,) then the client's part of an {@link WarmUpHello.Exchange}, each message once the server's
+ * reply before it is in; done when the proxy closes the connection after the sink closed its side
+ * (the client then closes too, as h2load and browsers do). A connection that ends before every
+ * reply came back failed.
  */
 final class WarmUpClient extends ChannelInboundHandlerAdapter {
   private final List<byte[]> messages;
+  private final List<byte[]> replies;
   private final boolean proxyHeader;
   private final Consumer<Boolean> done;
   private int next;
   private int awaited;
 
   /**
-   * @param messages what to send, each after the previous one's echo
    * @param proxyHeader whether to send a PROXY v2 header first (an encoder must be in the pipeline)
-   * @param done called once, when the connection is closed: whether every echo came back
+   * @param done called once, when the connection is closed: whether every reply came back
    */
-  WarmUpClient(List<byte[]> messages, boolean proxyHeader, Consumer<Boolean> done) {
-    this.messages = List.copyOf(messages);
+  WarmUpClient(WarmUpHello.Exchange exchange, boolean proxyHeader, Consumer<Boolean> done) {
+    this.messages = exchange.clientSends();
+    this.replies = exchange.serverReplies();
     this.proxyHeader = proxyHeader;
     this.done = done;
   }
@@ -63,19 +64,14 @@ final class WarmUpClient extends ChannelInboundHandlerAdapter {
     ByteBuf bytes = (ByteBuf) msg;
     awaited -= bytes.readableBytes();
     bytes.release();
-    if (awaited <= 0) {
-      if (next < messages.size()) {
-        sendNext(ctx);
-      } else {
-        ((DuplexChannel) ctx.channel()).shutdownOutput();
-      }
+    if (awaited <= 0 && next < messages.size()) {
+      sendNext(ctx);
     }
   }
 
   private void sendNext(ChannelHandlerContext ctx) {
-    byte[] message = messages.get(next++);
-    awaited = message.length;
-    ctx.writeAndFlush(Unpooled.wrappedBuffer(message));
+    awaited += replies.get(next).length;
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(messages.get(next++)));
   }
 
   @Override

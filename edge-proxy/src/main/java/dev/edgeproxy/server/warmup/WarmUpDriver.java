@@ -14,7 +14,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,7 +42,7 @@ final class WarmUpDriver {
       Transport transport,
       EventLoopGroup workers,
       InetSocketAddress target,
-      List<byte[]> messages,
+      WarmUpHello.Exchange exchange,
       boolean proxyHeader) {
     this.bootstrap =
         new Bootstrap()
@@ -59,7 +58,7 @@ final class WarmUpDriver {
                     if (proxyHeader) {
                       ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
                     }
-                    ch.pipeline().addLast(new WarmUpClient(messages, proxyHeader, WarmUpDriver.this::ended));
+                    ch.pipeline().addLast(new WarmUpClient(exchange, proxyHeader, WarmUpDriver.this::ended));
                   }
                 });
   }

@@ -3,12 +3,14 @@ package dev.edgeproxy.server.warmup;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
- * The canned bytes a warm-up connection sends: a ClientHello shaped like a current browser's or
- * h2load's (TLS 1.3 offered, SNI, ALPN, key share), so the peek parses the same extensions it
- * parses all day, then one application-data record, so the relay moves bytes after the hello too.
- * No TLS library is loaded for it: nobody answers the hello, the sink only echoes it.
+ * The canned bytes of a warm-up connection, shaped like a TLS 1.3 connection with one request on
+ * it: a ClientHello like a current browser's or h2load's (SNI, ALPN, key share), so the peek parses
+ * the extensions it parses all day; the server's first flight; the client's finish and request;
+ * the response. The relay then moves what real connections move, in both directions. No TLS
+ * library is loaded for it: these are record-shaped bytes, and nobody decrypts them.
  */
 final class WarmUpHello {
   private static final int RECORD_HANDSHAKE = 22;
@@ -16,6 +18,46 @@ final class WarmUpHello {
   private static final int[] CIPHER_SUITES = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030};
 
   private WarmUpHello() {}
+
+  /** What each side sends in turn: the client first, each side waiting for the other's bytes. */
+  record Exchange(List<byte[]> clientSends, List<byte[]> serverReplies) {
+    Exchange {
+      clientSends = List.copyOf(clientSends);
+      serverReplies = List.copyOf(serverReplies);
+      if (clientSends.size() != serverReplies.size()) {
+        throw new IllegalArgumentException("one server reply per client message");
+      }
+    }
+  }
+
+  /** A handshake and one request: hello, server flight, client finish + request, response. */
+  static Exchange exchange(String serverName) {
+    return new Exchange(
+        List.of(clientHello(serverName), concat(applicationData(1), applicationData(69), applicationData(120))),
+        List.of(
+            concat(handshake(122), applicationData(1), applicationData(1_200), applicationData(90)),
+            concat(applicationData(180), applicationData(19))));
+  }
+
+  private static byte[] handshake(int length) {
+    byte[] record = applicationData(length);
+    record[0] = RECORD_HANDSHAKE;
+    return record;
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    int total = 0;
+    for (byte[] p : parts) {
+      total += p.length;
+    }
+    byte[] out = new byte[total];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
 
   /** A complete ClientHello in one record, asking for {@code serverName}. */
   static byte[] clientHello(String serverName) {

@@ -1,13 +1,13 @@
 package dev.edgeproxy.server.warmup;
 
+import dev.edgeproxy.server.pool.BackendPool;
+import dev.edgeproxy.server.pool.PoolEndpoint;
 import dev.edgeproxy.sni.ProxyHeaderSpec;
 import dev.edgeproxy.sni.Reason;
 import dev.edgeproxy.sni.RouteDecision;
 import dev.edgeproxy.sni.RouteRequest;
 import dev.edgeproxy.sni.RouteResolver;
-import dev.edgeproxy.sni.Upstream;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 
@@ -15,7 +15,9 @@ import java.util.List;
  * The warm-up listener's routing: the reserved name goes to the in-process sink and nowhere else;
  * every other name is refused. The public resolver is asked too and its answer thrown away, so the
  * name checks it runs for every real connection are compiled as well; it has no side effects that
- * matter (at most a round-robin position moves).
+ * matter (at most a round-robin position moves). The sink is a pool of the same classes as the
+ * configured ones, so the JIT sees the types the real connections bring (a warm-up through other
+ * types leaves code that is thrown away at the first real connection).
  *
  * <p>The public listeners never see this class: for them the reserved name is a name like any other,
  * refused unless an allow-list lists it, and then routed to that allow-list's backend, never here.
@@ -28,11 +30,20 @@ final class WarmUpRoutes implements RouteResolver {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
   private final RouteResolver publicResolver;
-  private final List<Upstream> sink;
+  private final BackendPool sink;
 
   WarmUpRoutes(RouteResolver publicResolver, InetSocketAddress sinkAddress) {
     this.publicResolver = publicResolver;
-    this.sink = List.of(new SinkEndpoint(sinkAddress));
+    PoolEndpoint endpoint =
+        new PoolEndpoint(POOL, sinkAddress.getAddress().getHostAddress(), sinkAddress.getPort(), 1, 1);
+    this.sink =
+        new BackendPool(
+            POOL,
+            List.of(endpoint),
+            List.of(),
+            ProxyHeaderSpec.V2_WITH_TLVS,
+            BackendPool.Balance.ROUND_ROBIN,
+            CONNECT_TIMEOUT);
   }
 
   @Override
@@ -42,13 +53,6 @@ final class WarmUpRoutes implements RouteResolver {
       return new RouteDecision.Refuse(Reason.NOT_ALLOWED, null, true);
     }
     return new RouteDecision.Forward(
-        POOL, sink, CONNECT_TIMEOUT, ProxyHeaderSpec.V2_WITH_TLVS, RESERVED_NAME, null);
-  }
-
-  private record SinkEndpoint(SocketAddress address) implements Upstream {
-    @Override
-    public String label() {
-      return "warm-up-sink";
-    }
+        POOL, sink.tlsCandidates(), CONNECT_TIMEOUT, sink.proxyHeader(), RESERVED_NAME, null);
   }
 }

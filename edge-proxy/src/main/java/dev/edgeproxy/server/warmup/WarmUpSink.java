@@ -4,7 +4,9 @@ import dev.edgeproxy.server.transport.ListenSockets;
 import dev.edgeproxy.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -20,8 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The warm-up's only backend: a loopback-only listener inside the process that requires the PROXY
- * header the proxy writes (anything else is closed unanswered), then echoes every byte back and
- * closes once the proxy passes on the client's FIN. Lives only while the warm-up runs.
+ * header the proxy writes (anything else is closed unanswered), then plays the server's part of an
+ * {@link WarmUpHello.Exchange}: each reply once the client's bytes before it are in, and after the
+ * last one it closes, as a web server does after a response with {@code Connection: close}. What
+ * the client sends beyond its part is dropped. Lives only while the warm-up runs.
  */
 final class WarmUpSink implements AutoCloseable {
   private final Channel listener;
@@ -33,18 +37,20 @@ final class WarmUpSink implements AutoCloseable {
   }
 
   /** Binds an OS-chosen port on the loopback address. */
-  static WarmUpSink start(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers)
+  static WarmUpSink start(
+      Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, WarmUpHello.Exchange exchange)
       throws InterruptedException {
     AtomicLong headers = new AtomicLong();
     ServerBootstrap b =
         new ServerBootstrap()
             .group(acceptors, workers)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(new HAProxyMessageDecoder(), new Echo(headers));
+                    ch.pipeline().addLast(new HAProxyMessageDecoder(), new ServerPart(headers, exchange));
                   }
                 });
     var bound =
@@ -66,13 +72,19 @@ final class WarmUpSink implements AutoCloseable {
     listener.close().awaitUninterruptibly();
   }
 
-  /** Echoes after a PROXY header; reads no faster than the echo drains (writability). */
-  static final class Echo extends ChannelInboundHandlerAdapter {
+  /** The server's part after a PROXY header: replies in turn, then closes. */
+  static final class ServerPart extends ChannelInboundHandlerAdapter {
     private final AtomicLong headers;
+    private final WarmUpHello.Exchange exchange;
     private boolean headerSeen;
+    private long received;
+    private long awaited;
+    private int replied;
 
-    Echo(AtomicLong headers) {
+    ServerPart(AtomicLong headers, WarmUpHello.Exchange exchange) {
       this.headers = headers;
+      this.exchange = exchange;
+      this.awaited = exchange.clientSends().get(0).length;
     }
 
     @Override
@@ -81,35 +93,30 @@ final class WarmUpSink implements AutoCloseable {
         header.release();
         headerSeen = true;
         headers.incrementAndGet();
-      } else if (headerSeen && msg instanceof ByteBuf bytes) {
-        ctx.write(bytes);
-      } else {
+        return;
+      }
+      if (!headerSeen || !(msg instanceof ByteBuf bytes)) {
         ReferenceCountUtil.release(msg);
         ctx.close();
+        return;
       }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-      ctx.flush();
-      if (!ctx.channel().isWritable()) {
-        ctx.channel().config().setAutoRead(false);
+      received += bytes.readableBytes();
+      bytes.release();
+      while (replied < exchange.serverReplies().size() && received >= awaited) {
+        byte[] reply = exchange.serverReplies().get(replied++);
+        if (replied == exchange.serverReplies().size()) {
+          ctx.writeAndFlush(Unpooled.wrappedBuffer(reply)).addListener(ChannelFutureListener.CLOSE);
+        } else {
+          ctx.writeAndFlush(Unpooled.wrappedBuffer(reply));
+          awaited += exchange.clientSends().get(replied).length;
+        }
       }
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      if (ctx.channel().isWritable()) {
-        ctx.channel().config().setAutoRead(true);
-      }
-      ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
       if (event instanceof ChannelInputShutdownEvent) {
-        ctx.flush();
-        ctx.close();
+        ctx.close(); // the client gave up before its part was done
       }
       ReferenceCountUtil.release(event);
     }

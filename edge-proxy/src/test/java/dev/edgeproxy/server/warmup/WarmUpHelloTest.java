@@ -34,6 +34,16 @@ class WarmUpHelloTest {
   }
 
   @Test
+  void theExchangeStartsWithTheHelloAndGivesTheServerTheLastWord() {
+    WarmUpHello.Exchange exchange = WarmUpHello.exchange(WarmUpRoutes.RESERVED_NAME);
+
+    assertThat(exchange.clientSends().get(0)).isEqualTo(WarmUpHello.clientHello(WarmUpRoutes.RESERVED_NAME));
+    assertThat(exchange.serverReplies()).hasSameSizeAs(exchange.clientSends());
+    assertThat(exchange.serverReplies().get(0).length)
+        .as("a server flight is larger than the hello").isGreaterThan(exchange.clientSends().get(0).length);
+  }
+
+  @Test
   void applicationDataIsOneRecordOfTheAskedLength() {
     byte[] record = WarmUpHello.applicationData(600);
 

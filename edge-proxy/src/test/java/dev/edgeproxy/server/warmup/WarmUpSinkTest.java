@@ -35,29 +35,48 @@ class WarmUpSinkTest {
     workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
   }
 
+  private static final WarmUpHello.Exchange EXCHANGE = WarmUpHello.exchange(WarmUpRoutes.RESERVED_NAME);
+
   @Test
-  void afterAProxyHeaderEchoesEveryByteAndClosesOnTheClientsFin() throws Exception {
-    try (WarmUpSink sink = WarmUpSink.start(Transport.detect(), acceptors, workers);
+  void afterAProxyHeaderRepliesInTurnThenClosesLikeAServerAfterItsResponse() throws Exception {
+    try (WarmUpSink sink = WarmUpSink.start(Transport.detect(), acceptors, workers, EXCHANGE);
         Socket client = new Socket(sink.address().getAddress(), sink.address().getPort())) {
       client.setSoTimeout(5_000);
       assertThat(sink.address().getAddress().isLoopbackAddress()).isTrue();
       OutputStream out = client.getOutputStream();
-      byte[] payload = "hello, sink".getBytes(StandardCharsets.US_ASCII);
+      InputStream in = client.getInputStream();
       out.write(proxyV2Header());
-      out.write(payload);
+      byte[] hello = EXCHANGE.clientSends().get(0);
+      out.write(hello, 0, 10);
+      out.flush();
+      out.write(hello, 10, hello.length - 10);
       out.flush();
 
-      InputStream in = client.getInputStream();
-      assertThat(in.readNBytes(payload.length)).isEqualTo(payload);
-      client.shutdownOutput();
-      assertThat(in.read()).as("closed after the FIN").isEqualTo(-1);
+      assertThat(in.readNBytes(EXCHANGE.serverReplies().get(0).length)).isEqualTo(EXCHANGE.serverReplies().get(0));
+      out.write(EXCHANGE.clientSends().get(1));
+      out.flush();
+      assertThat(in.readNBytes(EXCHANGE.serverReplies().get(1).length)).isEqualTo(EXCHANGE.serverReplies().get(1));
+      assertThat(in.read()).as("closed after the last reply").isEqualTo(-1);
       assertThat(sink.headersRead()).isEqualTo(1);
     }
   }
 
   @Test
+  void aClientThatStopsEarlyIsClosedWithoutTheRestOfTheReplies() throws Exception {
+    try (WarmUpSink sink = WarmUpSink.start(Transport.detect(), acceptors, workers, EXCHANGE);
+        Socket client = new Socket(sink.address().getAddress(), sink.address().getPort())) {
+      client.setSoTimeout(5_000);
+      client.getOutputStream().write(proxyV2Header());
+      client.getOutputStream().write(new byte[] {22, 3, 1});
+      client.shutdownOutput();
+
+      assertThat(client.getInputStream().read()).isEqualTo(-1);
+    }
+  }
+
+  @Test
   void withoutAProxyHeaderNothingIsEchoedAndTheConnectionIsClosed() throws Exception {
-    try (WarmUpSink sink = WarmUpSink.start(Transport.detect(), acceptors, workers);
+    try (WarmUpSink sink = WarmUpSink.start(Transport.detect(), acceptors, workers, EXCHANGE);
         Socket client = new Socket(sink.address().getAddress(), sink.address().getPort())) {
       client.setSoTimeout(5_000);
       client.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -70,7 +89,7 @@ class WarmUpSinkTest {
 
   @Test
   void closingTheSinkStopsItListening() throws Exception {
-    WarmUpSink sink = WarmUpSink.start(Transport.detect(), acceptors, workers);
+    WarmUpSink sink = WarmUpSink.start(Transport.detect(), acceptors, workers, EXCHANGE);
     var address = sink.address();
     sink.close();
 

@@ -13,7 +13,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -103,7 +102,7 @@ class WarmUpTest {
       nobodyListens = (InetSocketAddress) s.getLocalSocketAddress();
     }
     WarmUpDriver driver =
-        new WarmUpDriver(TRANSPORT, workers, nobodyListens, List.of(new byte[] {1}), false);
+        new WarmUpDriver(TRANSPORT, workers, nobodyListens, WarmUpHello.exchange("x.test"), false);
 
     WarmUpDriver.Outcome outcome = driver.run(100_000, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
 
