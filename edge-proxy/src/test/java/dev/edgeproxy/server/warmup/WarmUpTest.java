@@ -62,6 +62,19 @@ class WarmUpTest {
   }
 
   @Test
+  void theSeriesOutliveAGarbageCollection() throws Exception {
+    EdgeProxyConfig config = config("");
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    WarmUp.run(5, config.listeners().tls().get(), config.limits(), wiring(), meters);
+
+    System.gc(); // a gauge holding the result weakly reads NaN from here on
+
+    assertThat(meters.scrape())
+        .contains("edge_warmup_connections{outcome=\"completed\"} 5.0")
+        .doesNotContain("NaN");
+  }
+
+  @Test
   void behindALoadBalancerTheConnectionsSendAProxyHeaderFirst() throws Exception {
     EdgeProxyConfig config = config("acceptProxyProtocol: true, proxyProtocolFrom: [\"10.0.0.0/8\"], ");
 
