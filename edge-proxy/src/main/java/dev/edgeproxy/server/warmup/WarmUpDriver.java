@@ -37,6 +37,8 @@ final class WarmUpDriver {
   private final AtomicInteger completed = new AtomicInteger();
   private final AtomicInteger failed = new AtomicInteger();
   private final ChannelGroup open = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  /** Every other connection's client resets at the end (see {@link WarmUpClient}). */
+  private final AtomicInteger opened = new AtomicInteger();
 
   WarmUpDriver(
       Transport transport,
@@ -58,7 +60,8 @@ final class WarmUpDriver {
                     if (proxyHeader) {
                       ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
                     }
-                    ch.pipeline().addLast(new WarmUpClient(exchange, proxyHeader, WarmUpDriver.this::ended));
+                    boolean reset = opened.incrementAndGet() % 2 == 0;
+                    ch.pipeline().addLast(new WarmUpClient(exchange, proxyHeader, reset, WarmUpDriver.this::ended));
                   }
                 });
   }
