@@ -66,7 +66,7 @@ class WarmUpE2eTest {
   void theDefaultWarmUpRunsBeforeThePublicListenersOpenWithinItsBounds() {
     List<String> log = proxy.logLines();
     int summary = indexOf(log, "warm-up: ");
-    int tlsListening = indexOf(log, "listening on /127.0.0.1:" + proxy.tlsPort() + " (tls)");
+    int tlsListening = indexOf(log, "listening on /127.0.0.1:" + proxy.tlsPort() + " (tls");
     int ready = indexOf(log, "edge-proxy ready");
     assertThat(summary).as("warm-up summary in %s", log).isNotNegative();
     assertThat(summary).as("warm-up before the TLS port opens").isLessThan(tlsListening);

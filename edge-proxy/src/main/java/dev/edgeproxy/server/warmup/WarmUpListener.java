@@ -8,7 +8,7 @@ import dev.edgeproxy.server.limits.MemoryGate;
 import dev.edgeproxy.server.observe.AccessLog;
 import dev.edgeproxy.server.observe.ProxyMetrics;
 import dev.edgeproxy.server.observe.ServerEvents;
-import dev.edgeproxy.server.transport.ListenSockets;
+import dev.edgeproxy.server.transport.LoopListeners;
 import dev.edgeproxy.server.transport.Transport;
 import dev.edgeproxy.sni.ConnectionIds;
 import dev.edgeproxy.sni.MemoryBudget;
@@ -25,6 +25,8 @@ import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * A loopback-only copy of the TLS listener for the warm-up: the same gates and the same sni-router
@@ -37,12 +39,12 @@ final class WarmUpListener implements AutoCloseable {
   /** Far above the warm-up's own concurrency: its connections are never refused for the limit. */
   private static final int CONNECTION_LIMIT = 1024;
 
-  private final Channel channel;
+  private final List<Channel> channels;
   private final PrometheusMeterRegistry privateMeters;
   private final AccessLog noAccessLog;
 
-  private WarmUpListener(Channel channel, PrometheusMeterRegistry privateMeters, AccessLog noAccessLog) {
-    this.channel = channel;
+  private WarmUpListener(List<Channel> channels, PrometheusMeterRegistry privateMeters, AccessLog noAccessLog) {
+    this.channels = List.copyOf(channels);
     this.privateMeters = privateMeters;
     this.noAccessLog = noAccessLog;
   }
@@ -72,31 +74,42 @@ final class WarmUpListener implements AutoCloseable {
             limits.halfClosedTimeout());
     ChannelInitializer<Channel> dataPath =
         TlsFrontend.initializer(settings, routes, ownLimits, events, ConnectionIds::next);
-    ServerBootstrap b =
-        new ServerBootstrap()
-            .group(acceptors, workers)
-            .option(ChannelOption.SO_BACKLOG, CONNECTION_LIMIT)
-            .option(ChannelOption.SO_REUSEADDR, true);
-    TlsFrontend.applyChildOptions(b);
-    b.childHandler(
-        new MemoryGate(NAME, budget, events, new AcceptGate(NAME, ownLimits, events, () -> dataPath)));
-    var bound =
-        ListenSockets.bind(b, transport, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .await();
-    if (!bound.isSuccess()) {
+    MemoryGate gate =
+        new MemoryGate(NAME, budget, events, new AcceptGate(NAME, ownLimits, events, () -> dataPath));
+    // As the public listeners bind (one socket per event loop on epoll): the same accept path.
+    BiFunction<EventLoopGroup, EventLoopGroup, ServerBootstrap> bootstraps =
+        (parent, child) -> {
+          ServerBootstrap b =
+              new ServerBootstrap()
+                  .group(parent, child)
+                  .option(ChannelOption.SO_BACKLOG, CONNECTION_LIMIT)
+                  .option(ChannelOption.SO_REUSEADDR, true);
+          TlsFrontend.applyChildOptions(b);
+          return b.childHandler(gate);
+        };
+    List<Channel> channels;
+    try {
+      channels =
+          LoopListeners.bind(
+              bootstraps,
+              transport,
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+              acceptors,
+              workers);
+    } catch (LoopListeners.BindFailedException e) {
       meters.close();
-      throw new IOException("cannot listen on loopback: " + bound.cause(), bound.cause());
+      throw new IOException("cannot listen on loopback: " + e.getMessage(), e.getCause());
     }
-    return new WarmUpListener(bound.channel(), meters, noAccessLog);
+    return new WarmUpListener(channels, meters, noAccessLog);
   }
 
   InetSocketAddress address() {
-    return (InetSocketAddress) channel.localAddress();
+    return (InetSocketAddress) channels.get(0).localAddress();
   }
 
   @Override
   public void close() {
-    channel.close().awaitUninterruptibly();
+    channels.forEach(c -> c.close().awaitUninterruptibly());
     noAccessLog.close();
     privateMeters.close();
   }
