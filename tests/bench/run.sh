@@ -443,9 +443,15 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
   # untimed warm-up, the same for everyone: a long-running JVM has its hot paths compiled, so the
   # per-connection and per-GB figures below are steady state, not JIT work
   log "  warm-up ($WARM_N connections + one ${BIG_MIB} MiB download each)"
+  # ... and its CPU is the "first round" figure: what a just-started node pays (edge-proxy: after
+  # its own warm-up, which /readyz waited for), against the warm cpu_per_10k below
   for who in "${ORDER[@]}"; do
+    c0=$(cpu_ticks "$who")
     timeout 120 h2load --h1 -c "$CPS_C" -n "$WARM_N" -m 1 -H 'Connection: close' \
       --connect-to="127.0.0.1:${PORT[$who]}" "https://$SNI:${PORT[$who]}/c" >/dev/null 2>&1 || log "warm-up h2load $who failed"
+    if [[ $who != direct ]]; then
+      record "$who" cpu_per_10k_first "$(awk -v d=$(($(cpu_ticks "$who") - c0)) -v hz="$HZ" -v n="$WARM_N" 'BEGIN { printf "%.4f", d / hz / n * 10000 }')"
+    fi
     timeout 120 curl -sk --resolve "$SNI:${PORT[$who]}:127.0.0.1" -o /dev/null "https://$SNI:${PORT[$who]}/big.bin" || log "warm-up curl $who failed"
   done
   log "  new connections/s (h2load -c $CPS_C -n $CPS_N, Connection: close)"

@@ -22,6 +22,8 @@ METRICS = [
     ("rss_per_conn", "RSS per held idle TLS connection", "KiB", False, "%.1f"),
     ("cpu_per_gb", "proxy CPU per GB relayed", "s/GB", False, "%.2f"),
     ("cpu_per_10k", "proxy CPU per 10k new connections", "s", False, "%.2f"),
+    ("cpu_per_10k_first", "the same, first connections after start (first round)", "s", False, "%.2f"),
+    ("first_vs_warm", "first round / warm (median CPU per 10k)", "x", False, "%.2f"),
     ("start", "start to ready (edge: /readyz 200; others: port accepts)", "s", False, "%.3f"),
 ]
 COUNTS = ["cps_new_conn_share", "cps_failed", "hold_opened", "lat_errors", "lat_requests"]
@@ -55,6 +57,10 @@ def main():
         for who in CONTENDERS:
             if (who, "lat_p99") in med:
                 med[(who, "lat_p99_added")] = med[(who, "lat_p99")] - med[("direct", "lat_p99")]
+    # derived: first round against warm, from medians
+    for who in PEERS:
+        if (who, "cpu_per_10k_first") in med and med.get((who, "cpu_per_10k"), 0) > 0:
+            med[(who, "first_vs_warm")] = med[(who, "cpu_per_10k_first")] / med[(who, "cpu_per_10k")]
     present = [c for c in CONTENDERS if any(k[0] == c for k in med)]
 
     print("## Absolute figures (median of rounds; min-max in brackets)\n")

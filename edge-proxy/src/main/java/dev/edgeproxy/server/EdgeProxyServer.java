@@ -19,8 +19,10 @@ import dev.edgeproxy.server.observe.ServerEvents;
 import dev.edgeproxy.server.pool.HealthChecker;
 import dev.edgeproxy.server.pool.PoolEndpoint;
 import dev.edgeproxy.server.pool.Routing;
+import dev.edgeproxy.server.routing.AllowListRouteResolver;
 import dev.edgeproxy.server.sources.AllowListService;
 import dev.edgeproxy.server.transport.Transport;
+import dev.edgeproxy.server.warmup.WarmUp;
 import dev.edgeproxy.sni.HttpFrontend;
 import dev.edgeproxy.sni.MemoryBudget;
 import dev.edgeproxy.sni.Reason;
@@ -144,6 +146,8 @@ public final class EdgeProxyServer implements AutoCloseable {
     allowList.start();
     if (config.listeners().tls().isPresent()) {
       TlsListenerConfig tls = config.listeners().tls().get();
+      // Before any public listener opens (and so before /readyz can answer): see WarmUp.
+      WarmUp.run(config.node().warmUpConnections(), tls, config.limits(), warmUpWiring(), meters);
       listeners.bind("tls", tls.binds(), dataPaths.tls(config, tls), TlsFrontend::applyChildOptions);
     }
     if (config.listeners().http().isPresent()) {
@@ -157,6 +161,15 @@ public final class EdgeProxyServer implements AutoCloseable {
               config.listeners().health().get(), acceptors, workers, transport, adminContext());
     }
     log.info("edge-proxy ready: {}", listeners.addresses());
+  }
+
+  private WarmUp.Wiring warmUpWiring() {
+    return new WarmUp.Wiring(
+        transport,
+        acceptors,
+        workers,
+        budget,
+        new AllowListRouteResolver(AllowListRouteResolver.Listener.TLS, routing::get, allowList::current));
   }
 
   /** Why the node is not ready, or an empty list when it is. */

@@ -11,7 +11,9 @@ final class RestartOnly {
 
   static List<String> changed(EdgeProxyConfig before, EdgeProxyConfig after) {
     List<String> parts = new ArrayList<>();
-    check(parts, "node.name", before.node(), after.node());
+    check(parts, "node.name", before.node().name(), after.node().name());
+    // the warm-up runs once, at start
+    check(parts, "node.warmUpConnections", before.node().warmUpConnections(), after.node().warmUpConnections());
     check(parts, "listeners.admin", before.listeners().admin(), after.listeners().admin());
     check(parts, "listeners.health", before.listeners().health(), after.listeners().health());
     check(parts, "limits", before.limits(), after.limits());

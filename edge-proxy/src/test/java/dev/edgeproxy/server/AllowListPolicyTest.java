@@ -67,6 +67,7 @@ class AllowListPolicyTest {
     Files.writeString(
         config,
         """
+        node: {warmUpConnections: 20}
         listeners:
           tls: {bind: "127.0.0.1:%d"}
           admin: {bind: "127.0.0.1:%d"}

@@ -115,7 +115,7 @@ class ProxyProtocolReloadTest {
 
   private String config(String tlsExtra) {
     return """
-        node: {name: proxy-reload-test}
+        node: {name: proxy-reload-test, warmUpConnections: 20}
         listeners:
           tls:
             bind: "127.0.0.1:%d"

@@ -27,7 +27,7 @@ class ReloadTest {
 
   private String config(String binds, String extra) {
     return """
-        node: {name: reload-test}
+        node: {name: reload-test, warmUpConnections: 20}
         listeners:
           tls:
             bind: %s

@@ -89,7 +89,7 @@ class DualStackListenersE2eTest {
             .replace("0.0.0.0:80\"", "0.0.0.0:" + http + "\"")
             .replace(":9901\"", ":" + admin + "\"")
             .replace(":9902\"", ":" + Ports.free() + "\"");
-    return "node:\n  name: dual-stack\n"
+    return "node:\n  name: dual-stack\n  warmUpConnections: 50\n"
         + listeners
         + """
 

@@ -254,6 +254,7 @@ class HttpListenerE2ETest {
         Files.writeString(dir.resolve("edge-proxy.yaml"), """
             node:
               name: e2e-http-%1$s
+              warmUpConnections: 50
             listeners:
               tls:
                 bind: "127.0.0.1:%2$d"

@@ -54,7 +54,7 @@ class AdminEndpointTest {
     fx = new AdminFixture();
     String yaml =
         """
-        node: {name: admin-test}
+        node: {name: admin-test, warmUpConnections: 20}
         listeners:
           tls:
             bind: "127.0.0.1:%d"

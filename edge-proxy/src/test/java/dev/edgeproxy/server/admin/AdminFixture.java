@@ -78,7 +78,7 @@ final class AdminFixture implements AutoCloseable {
    */
   String config(String node, String allowlist) {
     return """
-        node: {name: %s}
+        node: {name: %s, warmUpConnections: 20}
         listeners:
           tls:
             bind: "127.0.0.1:%d"

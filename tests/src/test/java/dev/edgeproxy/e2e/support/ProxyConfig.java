@@ -56,6 +56,8 @@ public final class ProxyConfig {
   private String stateDirectory = "";
   private boolean syncTokenFromEnv;
   private String sourceFetchTimeout;
+  /** Small: every test starts the jar, and one warm-up test runs the product's default (null: key left out). */
+  private Integer warmUpConnections = 50;
 
   public ProxyConfig pool(String name, String endpoint) {
     return pool(new Pool(name, List.of(endpoint), "v2", null));
@@ -137,6 +139,12 @@ public final class ProxyConfig {
   /** {@code acceptProxyProtocol: true} with {@code proxyProtocolFrom} these networks. */
   public ProxyConfig acceptProxyProtocolFrom(String... networks) {
     this.proxyProtocolFrom = List.of(networks);
+    return this;
+  }
+
+  /** {@code node.warmUpConnections}; null leaves the key out (the product's default). */
+  public ProxyConfig warmUpConnections(Integer value) {
+    this.warmUpConnections = value;
     return this;
   }
 
@@ -287,7 +295,7 @@ public final class ProxyConfig {
     StringBuilder yaml = new StringBuilder();
     yaml.append("""
         node:
-          name: e2e
+          name: e2e%s
         listeners:
           tls:
             bind: [%s]
@@ -299,7 +307,7 @@ public final class ProxyConfig {
             bind: "127.0.0.1:%d"
             allowFrom: [%s]
             syncToken: %s
-        """.formatted(binds,
+        """.formatted(warmUpConnections == null ? "" : "\n  warmUpConnections: " + warmUpConnections, binds,
         proxyProtocolFrom.isEmpty()
             ? "acceptProxyProtocol: false"
             : "acceptProxyProtocol: true\n    proxyProtocolFrom: [" + quoted(proxyProtocolFrom) + "]",
