@@ -46,6 +46,9 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
    * as whatever the dialer wrote before it (the PROXY header).
    */
   void install(ChannelHandlerContext connector, ByteBuf first) {
+    // The backend has not read yet (reads are off until startReading): its allocator can change.
+    SpliceReadAllocator.install(outbound);
+    RelaySplice.attach(this, inbound, outbound);
     outbound.pipeline().addLast(PipelineNames.RELAY, backendSide());
     if (first != null) {
       write(outbound, first);
@@ -125,6 +128,31 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
                 written -> {
                   queued -= n;
                   budget.release(n);
+                  if (!written.isSuccess()) {
+                    failed();
+                  }
+                });
+  }
+
+  /** A {@link RelaySplice} moved {@code bytes} from {@code source}: counted as a read of them. */
+  void spliced(Channel source, int bytes) {
+    timer.activity();
+    if (source == inbound) {
+      tracker.countIn(bytes);
+    } else {
+      tracker.countOut(bytes);
+    }
+  }
+
+  /**
+   * Queues spliced bytes the target socket did not take at once. They are in a pipe, not in
+   * direct memory: not counted in the budget (the pipe bounds them, see {@link RelaySplice}).
+   */
+  void writeRegion(Channel to, SpliceRegion region) {
+    to.write(region)
+        .addListener(
+            (ChannelFutureListener)
+                written -> {
                   if (!written.isSuccess()) {
                     failed();
                   }

@@ -84,6 +84,7 @@ public final class TlsFrontend {
       String connectionId,
       Dialer dialer) {
     ConnectionTracker tracker = ConnectionTracker.accept(ch, connectionId, settings.listenerName(), events);
+    SpliceReadAllocator.install(ch); // before the first read: the relay may splice later
     ChannelPipeline p = ch.pipeline();
     if (settings.acceptProxyProtocol()) {
       if (!ProxyInfoHandler.install(ch, tracker, settings.proxyProtocolFrom())) {
