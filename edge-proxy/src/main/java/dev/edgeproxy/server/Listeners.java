@@ -6,6 +6,7 @@ import dev.edgeproxy.server.limits.ConnectionLimits;
 import dev.edgeproxy.server.limits.MemoryGate;
 import dev.edgeproxy.server.observe.ServerEvents;
 import dev.edgeproxy.server.transport.ListenSockets;
+import dev.edgeproxy.server.transport.LoopListeners;
 import dev.edgeproxy.server.transport.Transport;
 import dev.edgeproxy.sni.MemoryBudget;
 import io.netty.bootstrap.ServerBootstrap;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -43,11 +45,14 @@ final class Listeners {
   private final Map<String, ListenerGroup> groups = new LinkedHashMap<>();
   private final List<Channel> channels = new CopyOnWriteArrayList<>();
 
-  /** The channels bound for one listener, and the data path new connections get. */
+  /**
+   * The channels bound for one listener (per address, one per worker loop on epoll), the data path
+   * new connections get, and how to make a bootstrap for a (parent, child) group pair.
+   */
   private record ListenerGroup(
-      Map<BindAddress, Channel> channels,
+      Map<BindAddress, List<Channel>> channels,
       AtomicReference<ChannelInitializer<Channel>> dataPath,
-      ServerBootstrap bootstrap) {}
+      BiFunction<EventLoopGroup, EventLoopGroup, ServerBootstrap> bootstraps) {}
 
   Listeners(
       Transport transport,
@@ -76,15 +81,19 @@ final class Listeners {
       Consumer<ServerBootstrap> childOptions)
       throws InterruptedException {
     AtomicReference<ChannelInitializer<Channel>> dataPath = new AtomicReference<>(initialDataPath);
-    ServerBootstrap b =
-        new ServerBootstrap()
-            .group(acceptors, workers)
-            .option(ChannelOption.SO_BACKLOG, 4096)
-            .option(ChannelOption.SO_REUSEADDR, true);
-    childOptions.accept(b);
-    b.childHandler(
-        new MemoryGate(name, budget, events, new AcceptGate(name, limits, events, dataPath::get)));
-    ListenerGroup group = new ListenerGroup(new LinkedHashMap<>(), dataPath, b);
+    MemoryGate gate =
+        new MemoryGate(name, budget, events, new AcceptGate(name, limits, events, dataPath::get));
+    BiFunction<EventLoopGroup, EventLoopGroup, ServerBootstrap> bootstraps =
+        (parent, child) -> {
+          ServerBootstrap b =
+              new ServerBootstrap()
+                  .group(parent, child)
+                  .option(ChannelOption.SO_BACKLOG, 4096)
+                  .option(ChannelOption.SO_REUSEADDR, true);
+          childOptions.accept(b);
+          return b.childHandler(gate);
+        };
+    ListenerGroup group = new ListenerGroup(new LinkedHashMap<>(), dataPath, bootstraps);
     groups.put(name, group);
     events.listenerBound(name);
     rebind(name, group, binds);
@@ -124,34 +133,42 @@ final class Listeners {
       var entry = it.next();
       if (!wanted.contains(entry.getKey())) {
         log.info("reload: closing listener {} ({})", entry.getKey(), name);
-        entry.getValue().close().awaitUninterruptibly();
-        channels.remove(entry.getValue());
+        entry.getValue().forEach(c -> c.close().awaitUninterruptibly());
+        channels.removeAll(entry.getValue());
         it.remove();
       }
     }
     for (BindAddress bind : wanted) {
       if (!group.channels().containsKey(bind)) {
-        Channel ch = bindOne(group.bootstrap(), bind, name);
-        group.channels().put(bind, ch);
-        channels.add(ch);
+        List<Channel> bound = bindOne(group.bootstraps(), bind, name);
+        group.channels().put(bind, bound);
+        channels.addAll(bound);
       }
     }
   }
 
-  private Channel bindOne(ServerBootstrap b, BindAddress bind, String name) throws InterruptedException {
+  private List<Channel> bindOne(
+      BiFunction<EventLoopGroup, EventLoopGroup, ServerBootstrap> bootstraps, BindAddress bind, String name)
+      throws InterruptedException {
     InetSocketAddress address = bind.toSocketAddress();
-    var future = ListenSockets.bind(b, transport, address).await();
-    if (!future.isSuccess()) {
+    List<Channel> bound;
+    try {
+      bound = LoopListeners.bind(bootstraps, transport, address, acceptors, workers);
+    } catch (LoopListeners.BindFailedException e) {
       throw new IllegalStateException(
-          "cannot listen on " + bind + " (" + name + "): " + future.cause().getMessage(),
-          future.cause());
+          "cannot listen on " + bind + " (" + name + "): " + e.getMessage(), e.getCause());
     }
-    log.info("listening on {} ({})", future.channel().localAddress(), name);
-    return future.channel();
+    log.info(
+        "listening on {} ({}{})",
+        bound.get(0).localAddress(),
+        name,
+        bound.size() > 1 ? ", a socket per event loop" : "");
+    return bound;
   }
 
+  /** The bound addresses, each once (on epoll several sockets share one). */
   List<InetSocketAddress> addresses() {
-    return channels.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
+    return channels.stream().map(c -> (InetSocketAddress) c.localAddress()).distinct().toList();
   }
 
   /** A readiness reason for each listening socket that is no longer bound. */

@@ -11,10 +11,13 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.function.Consumer;
@@ -57,19 +60,34 @@ final class CandidateDialer implements Dialer {
     return attempt::cancel;
   }
 
+  /** Makes an unconnected backend channel for an endpoint's address. */
+  @FunctionalInterface
+  interface BackendChannels {
+    Channel newChannel(SocketAddress endpoint);
+  }
+
   /**
    * The backend channel type for a client channel: the same transport, so that it can register with
-   * the client's event loop.
+   * the client's event loop. On epoll the socket has the endpoint's own address family: Netty's
+   * default is a dual-stack IPv6 socket, which costs an extra {@code setsockopt(IPV6_V6ONLY)} per
+   * dial for the IPv4 endpoints a mesh mostly has.
    */
-  static ChannelFactory<? extends Channel> channelFactoryFor(Channel inbound) {
+  static BackendChannels channelFactoryFor(Channel inbound) {
     if (inbound instanceof EpollSocketChannel) {
-      return EpollSocketChannel::new;
+      return endpoint -> new EpollSocketChannel(familyOf(endpoint));
     }
     if (inbound instanceof NioSocketChannel) {
-      return NioSocketChannel::new;
+      return endpoint -> new NioSocketChannel();
     }
     // e.g. IoUringSocketChannel: its public no-arg constructor makes a client channel.
-    return new ReflectiveChannelFactory<>(inbound.getClass());
+    ChannelFactory<? extends Channel> reflective = new ReflectiveChannelFactory<>(inbound.getClass());
+    return endpoint -> reflective.newChannel();
+  }
+
+  static SocketProtocolFamily familyOf(SocketAddress endpoint) {
+    return endpoint instanceof InetSocketAddress inet && inet.getAddress() instanceof Inet4Address
+        ? SocketProtocolFamily.INET
+        : SocketProtocolFamily.INET6;
   }
 
   private static final class Attempt {
@@ -78,7 +96,7 @@ final class CandidateDialer implements Dialer {
     private final RouteDecision.Forward decision;
     private final Consumer<Channel> connected;
     private final Runnable failed;
-    private final ChannelFactory<? extends Channel> channelFactory;
+    private final BackendChannels channelFactory;
     private int next;
     private Channel pending;
     private boolean cancelled;
@@ -89,7 +107,7 @@ final class CandidateDialer implements Dialer {
         RouteDecision.Forward decision,
         Consumer<Channel> connected,
         Runnable failed,
-        ChannelFactory<? extends Channel> channelFactory) {
+        BackendChannels channelFactory) {
       this.inbound = inbound;
       this.tracker = tracker;
       this.decision = decision;
@@ -139,7 +157,7 @@ final class CandidateDialer implements Dialer {
       long started = System.nanoTime();
       Channel outbound;
       try {
-        outbound = channelFactory.newChannel();
+        outbound = channelFactory.newChannel(upstream.address());
       } catch (RuntimeException e) { // e.g. out of file descriptors
         failedAttempt(upstream, e);
         return;
@@ -169,14 +187,15 @@ final class CandidateDialer implements Dialer {
 
     /**
      * What a {@code Bootstrap} per dial would set, without its option maps: reads off until the
-     * relay starts, half-closure passed on, no Nagle delay, the connect timeout, the connect guard.
+     * relay starts, half-closure passed on, the connect timeout, the connect guard. No Nagle delay
+     * is Netty's default for its socket channels ({@code TCP_NODELAY} set as the channel is made),
+     * so it is not set a second time here.
      */
     private void configure(Channel outbound) {
       ChannelConfig config = outbound.config();
       config.setConnectTimeoutMillis(connectTimeoutMillis());
       config.setAutoRead(false);
       config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-      config.setOption(ChannelOption.TCP_NODELAY, true);
       if (outbound instanceof EpollSocketChannel) {
         config.setOption(EpollChannelOption.TCP_NOTSENT_LOWAT, RelayTimer.NOT_SENT_LOW_WATER);
       }

@@ -133,7 +133,7 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
   }
 
   private void reject(ChannelHandlerContext ctx, Reason reason) {
-    finishPeek(ctx);
+    finishPeek(ctx, true);
     releaseHello();
     tracker.refuse(reason, null);
     if (reason == Reason.MALFORMED) {
@@ -146,7 +146,6 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
   }
 
   private void decide(ChannelHandlerContext ctx, ClientHelloInfo hello) {
-    finishPeek(ctx);
     ConnectionInfo connection = tracker.info();
     RouteRequest request =
         new RouteRequest(connection, hello.serverName(), hello.alpn(), hello.encryptedClientHello());
@@ -158,11 +157,15 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
     } catch (RuntimeException e) {
       decision = null;
     }
+    finishPeek(ctx, !(decision instanceof RouteDecision.Forward));
     if (decision instanceof RouteDecision.Forward forward) {
       ByteBuf replay = cumulation;
       cumulation = null; // ownership goes with the event
       giveBackReservation(); // the relay accounts for it again when it writes it to the backend
-      // Fired before the removal: no read can slip between (reads are off, and this is one call).
+      // Fired before the removal: no read can slip between (this is one call on the loop). Reading
+      // stays on: a TLS client sends nothing more before the server's answer, and the connector
+      // holds what a client sends anyway and stops reading then. Turning reads off here and on
+      // again at relay start cost two epoll_ctl calls per connection.
       ctx.fireUserEventTriggered(new HelloForwarded(forward, replay));
       if (!ctx.isRemoved()) { // a connect that failed at once may have closed and torn it down
         ctx.pipeline().remove(this);
@@ -181,12 +184,17 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
     }
   }
 
-  /** Stops reading and timing; the bytes stay in {@link #cumulation} until forwarded or released. */
-  private void finishPeek(ChannelHandlerContext ctx) {
+  /**
+   * Stops timing, and reading if asked (a refusal: nothing more of the client is wanted); the bytes
+   * stay in {@link #cumulation} until forwarded or released.
+   */
+  private void finishPeek(ChannelHandlerContext ctx, boolean stopReading) {
     decided = true;
     cancelTimeout();
     budget.unstalled(this);
-    ctx.channel().config().setAutoRead(false);
+    if (stopReading) {
+      ctx.channel().config().setAutoRead(false);
+    }
   }
 
   /**
@@ -248,7 +256,7 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
             () -> {
               long held = reserved;
               if (!decided) {
-                finishPeek(ctx);
+                finishPeek(ctx, true);
                 releaseHello();
                 tracker.refuse(Reason.MEMORY_SHED, null);
                 ctx.close();

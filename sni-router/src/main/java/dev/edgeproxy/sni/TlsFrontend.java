@@ -6,8 +6,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.IoEventLoopGroup;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -50,21 +50,30 @@ public final class TlsFrontend {
   }
 
   /**
-   * The child options the data path expects: reads on at first (the peek reads at once), no Nagle
-   * delay for the handshake, and half-closure so a client's FIN is passed on instead of cutting the
-   * connection. On epoll (the child group's transport, so set the group first) also {@code
-   * TCP_NOTSENT_LOWAT}, as the dialer sets on backend sockets: see {@link RelayTimer} for why.
+   * The options the data path expects: reads on at first (the peek reads at once) and half-closure,
+   * so a client's FIN is passed on instead of cutting the connection. No Nagle delay is Netty's
+   * default for its socket channels. On epoll (the child group's transport, so set the group first)
+   * also {@code TCP_NOTSENT_LOWAT}, as the dialer sets on backend sockets (see {@link RelayTimer}
+   * for why): on the listening socket, as Linux copies it to every socket accepted from it, which
+   * saves a {@code setsockopt} per connection.
    */
   public static void applyChildOptions(ServerBootstrap bootstrap) {
     bootstrap
         .childOption(ChannelOption.AUTO_READ, true)
-        .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     if (bootstrap.config().childGroup() instanceof IoEventLoopGroup group
         && group.isIoType(EpollIoHandler.class)) {
-      bootstrap.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, RelayTimer.NOT_SENT_LOW_WATER);
+      bootstrap.option(LISTENER_NOT_SENT_LOW_WATER, (int) RelayTimer.NOT_SENT_LOW_WATER);
     }
   }
+
+  /**
+   * {@code setsockopt(fd, IPPROTO_TCP = 6, TCP_NOTSENT_LOWAT = 25, n)} (Linux's netinet/tcp.h), as a
+   * raw option: Netty's own {@code EpollChannelOption.TCP_NOTSENT_LOWAT} is not one of the
+   * listening channel's options.
+   */
+  static final IntegerUnixChannelOption LISTENER_NOT_SENT_LOW_WATER =
+      new IntegerUnixChannelOption("TCP_NOTSENT_LOWAT", 6, 25);
 
   static void init(
       Channel ch,

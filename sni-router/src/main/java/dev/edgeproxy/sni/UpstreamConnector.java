@@ -13,7 +13,7 @@ import java.time.Duration;
 /**
  * Acts on the peek's {@link HelloForwarded}: tags the connection forwarded (or would_refuse), has
  * the {@link Dialer} connect to the candidates and write the PROXY header, holds the client's bytes
- * meanwhile, then writes them to the backend in the header's flush and replaces itself with the
+ * meanwhile (reading stays on until the client sends more, and then stops), then writes them to the backend in the header's flush and replaces itself with the
  * relay. Until the event it passes everything on untouched.
  */
 final class UpstreamConnector extends ChannelInboundHandlerAdapter {
@@ -55,7 +55,6 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
     pending.addComponent(true, forwarded.content()); // the event's bytes move into pending
     tracker.forwarding(decision);
     Channel inbound = ctx.channel();
-    inbound.config().setAutoRead(false); // reads resume once the backend can take bytes
     inbound.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     if (!inbound.isActive()) {
       done = true;
@@ -88,7 +87,10 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter {
     if (decision == null) {
       ctx.fireChannelRead(msg); // the peek has not decided yet: not ours
     } else if (!done && msg instanceof ByteBuf bytes) {
-      // AUTO_READ is off while connecting, but a read already in progress may still deliver.
+      // The client spoke before the backend answered (a TLS client normally waits for the
+      // server's hello): hold this read, and read no more until the relay runs, so what a client
+      // can make us hold while connecting is bounded by one read.
+      ctx.channel().config().setAutoRead(false);
       tracker.countIn(bytes.readableBytes());
       pending.addComponent(true, bytes);
     } else {

@@ -72,6 +72,48 @@ class CandidateDialerTest {
     server.close().sync();
   }
 
+  @Test
+  void anIpv4EndpointIsDialledFromAnIpv4SocketOnEpoll() throws Exception {
+    // Netty's default is a dual-stack IPv6 socket, which costs an IPV6_V6ONLY setsockopt per dial.
+    assumeTrue(Epoll.isAvailable(), "the native epoll transport is not available here");
+    group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    Channel server =
+        new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class).childHandler(Idle.INSTANCE)
+            .bind(InetAddress.getByName("127.0.0.1"), 0).sync().channel();
+    Channel inbound =
+        new Bootstrap().group(group).channel(EpollSocketChannel.class).handler(Idle.INSTANCE)
+            .connect(server.localAddress()).sync().channel();
+    ConnectionTracker tracker = ConnectionTracker.accept(inbound, "ipv4", "tls", new RecordingEvents());
+    int port = ((java.net.InetSocketAddress) server.localAddress()).getPort();
+    RouteDecision.Forward decision =
+        TlsFrontendSocketTest.forward(new TlsFrontendSocketTest.TestUpstream(port));
+    java.util.concurrent.CompletableFuture<Channel> dialled = new java.util.concurrent.CompletableFuture<>();
+    inbound.eventLoop().execute(
+        () -> CandidateDialer.INSTANCE.dial(inbound, tracker, decision, dialled::complete, () -> {}));
+
+    Channel outbound = dialled.get(10, TimeUnit.SECONDS);
+    // The socket's own family, as the kernel lists it (an IPv4-mapped address on a dual-stack
+    // socket would still read back as an Inet4Address in Java).
+    String inode =
+        Files.readSymbolicLink(Path.of("/proc/self/fd/" + ((EpollSocketChannel) outbound).fd().intValue()))
+            .toString()
+            .replaceAll("\\D", "");
+    assertThat(socketInodes("/proc/self/net/tcp")).contains(inode);
+    assertThat(socketInodes("/proc/self/net/tcp6")).doesNotContain(inode);
+    assertThat(CandidateDialer.familyOf(new java.net.InetSocketAddress("::1", 1)))
+        .isEqualTo(io.netty.channel.socket.SocketProtocolFamily.INET6);
+    outbound.close().sync();
+    inbound.close().sync();
+    server.close().sync();
+  }
+
+  /** The inode column of a /proc/net/tcp{,6} table. */
+  private static java.util.List<String> socketInodes(String table) throws IOException {
+    try (Stream<String> lines = Files.lines(Path.of(table))) {
+      return lines.skip(1).map(l -> l.trim().split("\\s+")[9]).toList();
+    }
+  }
+
   private static long openFds() throws IOException {
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
       return fds.count();

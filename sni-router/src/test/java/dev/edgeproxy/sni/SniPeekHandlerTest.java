@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import java.util.Arrays;
@@ -106,6 +108,47 @@ class SniPeekHandlerTest {
     assertThat(record.decision()).isEqualTo(Decision.FORWARDED);
     assertThat(record.bytesIn()).isEqualTo(hello.length + extra.length);
     assertThat(events.opened).hasSize(1);
+  }
+
+  @Test
+  void readingStaysOnWhileTheBackendConnectsAndStopsAtTheFirstLateRead() {
+    // Turning reads off after the hello and on again for the relay cost two epoll_ctl calls per
+    // connection; a TLS client sends nothing more before the server's hello, so reading stays on,
+    // and a client that does send more is held to that one read until the relay runs.
+    List<Consumer<Channel>> pendingConnects = new ArrayList<>();
+    Dialer heldDialer =
+        (inbound, tracker, decision, connected, failed) -> {
+          pendingConnects.add(connected);
+          return () -> {};
+        };
+    channel = new EmbeddedChannel();
+    TlsFrontend.init(
+        channel,
+        new TlsFrontendSettings("tls", false, peer -> true, HELLO_TIMEOUT, 16384, Duration.ofSeconds(60)),
+        allowing(), ClientLimit.UNLIMITED, events, "0123456789abcdef", heldDialer);
+    byte[] hello = Hellos.jdk("TLSv1.3", "allowed.example.com");
+    byte[] late = {23, 3, 3, 0, 2, 1, 2};
+
+    channel.writeInbound(Unpooled.wrappedBuffer(hello));
+    assertThat(pendingConnects).hasSize(1);
+    assertThat(channel.config().isAutoRead()).as("reading on while connecting").isTrue();
+
+    channel.writeInbound(Unpooled.wrappedBuffer(late));
+    assertThat(channel.config().isAutoRead()).as("off after a late read").isFalse();
+
+    EmbeddedChannel backend = new EmbeddedChannel();
+    backend.config().setAutoRead(false);
+    backends.backends.add(backend);
+    pendingConnects.get(0).accept(backend);
+    assertThat(backends.received(0)).isEqualTo(Hellos.concat(hello, late));
+    assertThat(channel.config().isAutoRead()).as("on again once the relay runs").isTrue();
+  }
+
+  @Test
+  void aRefusalStopsReading() {
+    channel(refusing(false), false, 16384);
+    channel.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "evil.example.com")));
+    assertThat(channel.config().isAutoRead()).isFalse();
   }
 
   @Test
