@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p>Quartz (in-memory job store, nothing persisted) only fires triggers: its job asks the source's
  * {@link SourceRunner} for a run and returns at once, so a stuck fetch never holds a Quartz thread
  * and triggers never pile up behind it. The runner coalesces requests and enforces the deadline.
+ * Quartz starts with the first source that has a schedule: a node whose sources all run on demand
+ * (the watched file alone) loads none of its classes and runs none of its threads.
  */
 public final class SourceScheduler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SourceScheduler.class);
@@ -57,7 +59,11 @@ public final class SourceScheduler implements AutoCloseable {
     }
   }
 
-  private final Scheduler scheduler;
+  private final Properties quartzSettings;
+  /** Created by the first source with a schedule; guarded by {@code this}. */
+  private Scheduler quartz;
+  private boolean started;
+  private boolean closed;
   private final Duration deadline;
   private final Clock clock;
   private final ScheduledExecutorService watchdog;
@@ -78,8 +84,7 @@ public final class SourceScheduler implements AutoCloseable {
     p.setProperty("org.quartz.scheduler.makeSchedulerThreadDaemon", "true");
     p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
     p.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
-    this.scheduler = new StdSchedulerFactory(p).getScheduler();
-    scheduler.setJobFactory(jobFactory());
+    this.quartzSettings = p;
     this.watchdog =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("allowlist-deadlines"));
   }
@@ -126,8 +131,35 @@ public final class SourceScheduler implements AutoCloseable {
                       .withMisfireHandlingInstructionNextWithRemainingCount())
               .build();
     }
-    scheduler.addJob(job, false);
-    scheduler.scheduleJob(trigger);
+    Scheduler timed = quartz();
+    timed.addJob(job, false);
+    timed.scheduleJob(trigger);
+  }
+
+  /** Quartz, created (and started, if this scheduler is) on first use. */
+  private synchronized Scheduler quartz() throws SchedulerException {
+    if (closed) {
+      throw new SchedulerException("the source scheduler is closed");
+    }
+    if (quartz == null) {
+      Scheduler created = new StdSchedulerFactory(quartzSettings).getScheduler();
+      created.setJobFactory(jobFactory());
+      if (started) {
+        created.start();
+      }
+      quartz = created;
+    }
+    return quartz;
+  }
+
+  /** Quartz's instance name, which its threads' names start with. */
+  String instanceName() {
+    return quartzSettings.getProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME);
+  }
+
+  /** Whether Quartz runs: only once a source has an interval or a cron schedule. */
+  synchronized boolean timed() {
+    return quartz != null;
   }
 
   /** Removes a source: no more runs; one in flight is interrupted and its answer discarded. */
@@ -137,15 +169,22 @@ public final class SourceScheduler implements AutoCloseable {
       return;
     }
     try {
-      scheduler.deleteJob(new JobKey(name, GROUP));
+      synchronized (this) {
+        if (quartz != null) {
+          quartz.deleteJob(new JobKey(name, GROUP));
+        }
+      }
     } catch (SchedulerException e) {
       log.warn("cannot unschedule allow-list source {}: {}", name, e.getMessage());
     }
     runner.close(Duration.ZERO);
   }
 
-  void start() throws SchedulerException {
-    scheduler.start();
+  synchronized void start() throws SchedulerException {
+    started = true;
+    if (quartz != null) {
+      quartz.start();
+    }
   }
 
   /**
@@ -170,7 +209,12 @@ public final class SourceScheduler implements AutoCloseable {
   /** Stops at once: interrupts runs in flight, waits for them at most {@code grace} in all. */
   void close(Duration grace) {
     try {
-      scheduler.shutdown(false);
+      synchronized (this) {
+        closed = true;
+        if (quartz != null) {
+          quartz.shutdown(false);
+        }
+      }
     } catch (SchedulerException e) {
       log.warn("stopping the source scheduler: {}", e.getMessage());
     }

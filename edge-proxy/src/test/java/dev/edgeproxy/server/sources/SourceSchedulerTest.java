@@ -84,6 +84,34 @@ class SourceSchedulerTest {
     assertThat(sink.answers).isNotEmpty();
   }
 
+  /** An idle node with only the watched file runs no Quartz threads; a timed source added by a reload starts it. */
+  @Test
+  void quartzStartsWithTheFirstTimedSourceOnly() throws Exception {
+    TestSource file = new TestSource("file", () -> {});
+    TestSource git = new TestSource("git", () -> {});
+    try (SourceScheduler scheduler = new SourceScheduler(Duration.ofSeconds(10))) {
+      scheduler.add(file, SourceScheduler.Schedule.onDemand(), new Recorder());
+      scheduler.start();
+      assertThat(scheduler.runNow("file")).isEqualTo(SourceRunner.Request.STARTED);
+      await().atMost(Duration.ofSeconds(10)).until(() -> file.runs.get() == 1);
+      assertThat(scheduler.timed()).isFalse();
+      assertThat(threadsOf(scheduler)).isEmpty();
+
+      scheduler.add(git, SourceScheduler.Schedule.every(Duration.ofSeconds(1)), new Recorder());
+      assertThat(scheduler.timed()).isTrue();
+      await().atMost(Duration.ofSeconds(15)).until(() -> git.runs.get() >= 2);
+      assertThat(threadsOf(scheduler)).isNotEmpty();
+    }
+  }
+
+  private static List<String> threadsOf(SourceScheduler scheduler) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(name -> name.startsWith(scheduler.instanceName() + "_"))
+        .toList();
+  }
+
   @Test
   void cronSchedulesAreAccepted() throws Exception {
     CountDownLatch ran = new CountDownLatch(2);
