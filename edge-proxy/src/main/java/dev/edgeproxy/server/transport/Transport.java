@@ -24,9 +24,9 @@ import java.util.Locale;
  * Netty hands each event of a batch to the channel registered under the event's file-descriptor
  * number, so a socket must never be opened while a batch is being handled: it could get the number
  * of a socket closed earlier in the batch and receive that socket's stale event. The router's dialer
- * therefore opens backend sockets on the loop's next turn (see {@code CandidateDialer}), and
- * accepted sockets are opened on the acceptor loop and registered with a worker loop by a task; that
- * was the "epoll loses new connections under churn" finding (issue 10).
+ * therefore opens backend sockets on the loop's next turn (see {@code CandidateDialer}), and each
+ * worker loop's listening socket registers what it accepts on the loop's next turn too (see {@link
+ * LoopListeners}); that was the "epoll loses new connections under churn" finding (issue 10).
  */
 public enum Transport {
   EPOLL,
