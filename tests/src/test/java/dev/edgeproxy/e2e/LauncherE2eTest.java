@@ -126,26 +126,57 @@ class LauncherE2eTest {
   }
 
   private static void archiveCutShortIsFoundOutAndWrittenAgain(LauncherJavas.Java runtime) throws Exception {
-    ProxyConfig config = new ProxyConfig().pool("local", "127.0.0.1:9").allow("www.example.test");
-    Path dir = EdgeProxyProcess.writeFiles(config);
-    Path cds = WorkDirs.create("launcher-cut-cds-" + runtime.feature());
-    Path archive = cds.resolve(runtime.feature() >= 25 ? "edge-proxy.aot" : "edge-proxy.jsa");
-    runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "cut-first", runtime.path(), pid -> {});
-    await("the archive written at exit").atMost(Duration.ofSeconds(120))
-        .until(() -> Files.isRegularFile(archive) && Files.size(archive) > 0
-            && !Files.exists(cds.resolve("edge-proxy.aot.config")));
-    long whole = Files.size(archive);
-    try (FileChannel channel = FileChannel.open(archive, StandardOpenOption.WRITE)) {
-      channel.truncate(whole / 2);
+    CutArchive cut = CutArchive.make("cut-" + runtime.feature(), runtime);
+    cut.isWrittenAgainAndUsed();
+  }
+
+  /** An archive written by a first run and then cut to half its size, in a CDS directory of its own. */
+  private record CutArchive(Path dir, Path cds, Path archive, long whole, LauncherJavas.Java runtime) {
+    static CutArchive make(String name, LauncherJavas.Java runtime) throws Exception {
+      ProxyConfig config = new ProxyConfig().pool("local", "127.0.0.1:9").allow("www.example.test");
+      Path dir = EdgeProxyProcess.writeFiles(config);
+      Path cds = WorkDirs.create("launcher-" + name + "-cds");
+      Path archive = cds.resolve(runtime.feature() >= 25 ? "edge-proxy.aot" : "edge-proxy.jsa");
+      runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), name + "-first", runtime.path(), pid -> {});
+      await("the archive written at exit").atMost(Duration.ofSeconds(120))
+          .until(() -> Files.isRegularFile(archive) && Files.size(archive) > 0
+              && !Files.exists(cds.resolve("edge-proxy.aot.config")));
+      long whole = Files.size(archive);
+      try (FileChannel channel = FileChannel.open(archive, StandardOpenOption.WRITE)) {
+        channel.truncate(whole / 2);
+      }
+      return new CutArchive(dir, cds, archive, whole, runtime);
     }
 
-    String second = runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "cut-second", runtime.path(), pid -> {});
-    assertThat(second).as("the launcher says why it writes the archive again").contains("stale or unusable");
-    await("the archive written again at exit").atMost(Duration.ofSeconds(120))
-        .until(() -> Files.isRegularFile(archive) && Files.size(archive) > whole / 2
-            && !Files.exists(cds.resolve("edge-proxy.aot.config")));
-    runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "cut-third", runtime.path(), pid ->
-        assertThat(LauncherJavas.mapsOf(pid)).as("the rewritten archive is in use").contains(archive.toString()));
+    /** The next start finds it out and writes it again, and the start after that maps the new one. */
+    void isWrittenAgainAndUsed() throws Exception {
+      String second = runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "second", runtime.path(), pid -> {});
+      assertThat(second).as("the launcher says why it writes the archive again").contains("stale or unusable");
+      await("the archive written again at exit").atMost(Duration.ofSeconds(120))
+          .until(() -> Files.isRegularFile(archive) && Files.size(archive) > whole / 2
+              && !Files.exists(cds.resolve("edge-proxy.aot.config")));
+      runUntilListeningThenStop(dir, cds, EdgeProxyProcess.jar(), "third", runtime.path(), pid ->
+          assertThat(LauncherJavas.mapsOf(pid)).as("the rewritten archive is in use").contains(archive.toString()));
+    }
+  }
+
+  /**
+   * A JDK package upgrade (apt: openjdk-17 17.0.15 to 17.0.21.1) keeps the dates of the package's build, older
+   * than the archive, and the archive's check was recorded by date only: the launcher kept offering the old
+   * archive, which the new JVM ignored without a word (or, cut short, crashed on), start after start. The
+   * check records the runtime; an archive checked by another one is checked again, here one this JVM cannot
+   * map (cut short, as a stand-in for another build's), which is then written again.
+   */
+  @Test
+  void anArchiveCheckedByAnotherRuntimeIsCheckedAgain() throws Exception {
+    CutArchive cut = CutArchive.make("runtime", LauncherJavas.current());
+    Path ok = cut.cds().resolve(cut.archive().getFileName() + ".ok");
+    // checked, after the archive was written, by the runtime an upgrade replaced
+    Files.writeString(ok, "/usr/lib/jvm/java-17-openjdk-amd64/bin/java 17.0.15+6-Debian-1deb12u1\n");
+    Files.setLastModifiedTime(ok, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+
+    cut.isWrittenAgainAndUsed();
+    assertThat(Files.readString(ok)).as("the check names this runtime").doesNotContain("17.0.15+6");
   }
 
   @FunctionalInterface
