@@ -14,19 +14,21 @@ import java.util.function.LongSupplier;
 
 /**
  * One byte budget for what the data path holds in direct memory across all connections: buffered
- * ClientHellos and bytes queued for a peer that is not reading yet. Each per-connection bound
+ * ClientHellos, the client's bytes held while its backend connects, and bytes queued for a peer
+ * that is not reading yet. Each per-connection bound
  * holds, but thousands of connections that each stay within theirs can still exhaust the direct
  * memory and freeze the node; this bounds the total, with three thresholds:
  *
  * <ul>
  *   <li>from {@link #SHED_PERCENT}% of the budget the connections stalled longest (incomplete
- *       hellos, relays whose peer stopped reading) are closed with reason {@code memory_shed}
+ *       hellos, connections waiting for their backend, relays whose peer stopped reading) are closed with reason {@code memory_shed}
  *       until the use is back under {@link #SHED_TARGET_PERCENT}%: those who hold memory without
  *       moving it make room for new clients;
  *   <li>from {@link #REFUSE_PERCENT}%, when shedding cannot keep up, new connections are refused
  *       ({@link #admitting()} is false: the listener gate refuses with reason {@code
  *       memory_budget});
- *   <li>a hello that would take the use over 100% is refused ({@code memory_budget}). Relayed
+ *   <li>a hello, or a client read while its backend connects, that would take the use over 100%
+ *       is refused ({@code memory_budget}). Relayed
  *       bytes have already been read and are always accepted: the headroom between the budget and
  *       the direct-memory cap takes them while the shedding catches up.
  * </ul>
@@ -121,7 +123,7 @@ public final class MemoryBudget {
     return used.get() < refuseAt;
   }
 
-  /** Connections refused so far (at accept or for a hello that did not fit). */
+  /** Connections refused so far (at accept, or for a hello or a read while connecting that did not fit). */
   public long refusedCount() {
     return refused.sum();
   }
@@ -136,7 +138,7 @@ public final class MemoryBudget {
     refused.increment();
   }
 
-  /** Takes {@code bytes} for a hello if the use stays within the budget; false takes nothing. */
+  /** Takes {@code bytes} for a hello (or a read while connecting) if the use stays within the budget; false takes nothing. */
   boolean tryReserve(long bytes) {
     long now = used.addAndGet(bytes);
     if (now > limit) {

@@ -42,17 +42,17 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
   /**
    * Puts the relay in place of the handler that made the backend connection: the backend's side
    * last in its pipeline, the client's side instead of {@code connector}. Writes {@code first}
-   * (the client's bytes read so far; may be null) to the backend and flushes it, in the same flush
-   * as whatever the dialer wrote before it (the PROXY header).
+   * (the client's bytes read so far) to the backend and flushes it, in the same flush as whatever
+   * the dialer wrote before it (the PROXY header). The connector counted {@code first} in the budget
+   * as {@code firstReserved} bytes: the relay takes that reservation over, so that the bytes stay
+   * counted once, without a gap, until the backend's socket took them.
    */
-  void install(ChannelHandlerContext connector, ByteBuf first) {
+  void install(ChannelHandlerContext connector, ByteBuf first, long firstReserved) {
     // The backend has not read yet (reads are off until startReading): its allocator can change.
     SpliceReadAllocator.install(outbound);
     RelaySplice.attach(this, inbound, outbound);
     outbound.pipeline().addLast(PipelineNames.RELAY, backendSide());
-    if (first != null) {
-      write(outbound, first);
-    }
+    queue(outbound, first, firstReserved);
     outbound.flush();
     connector.pipeline().replace(connector.handler(), PipelineNames.RELAY, clientSide());
   }
@@ -121,13 +121,18 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
     }
     long n = bytes.readableBytes();
     budget.reserve(n);
-    queued += n;
-    to.write(msg)
+    queue(to, bytes, n);
+  }
+
+  /** Writes {@code bytes}, counted as {@code reserved} budget bytes until written out (or failed). */
+  private void queue(Channel to, ByteBuf bytes, long reserved) {
+    queued += reserved;
+    to.write(bytes)
         .addListener(
             (ChannelFutureListener)
                 written -> {
-                  queued -= n;
-                  budget.release(n);
+                  queued -= reserved;
+                  budget.release(reserved);
                   if (!written.isSuccess()) {
                     failed();
                   }

@@ -37,13 +37,6 @@ class MemoryBudgetTest {
     return ch;
   }
 
-  ConnectionRecord closedRecord(EmbeddedChannel ch) {
-    ch.runPendingTasks();
-    ConnectionRecord record = events.closed.poll();
-    assertThat(record).isNotNull();
-    return record;
-  }
-
   @Test
   void theHelloBufferIsTakenAtTheFirstByteSizedToWhatArrivedAndGivenBack() {
     MemoryBudget budget = new MemoryBudget(1 << 20);
@@ -69,6 +62,23 @@ class MemoryBudgetTest {
   }
 
   @Test
+  void aForwardedHelloNoConnectorTakesOverIsGivenBackByThePeek() {
+    MemoryBudget budget = new MemoryBudget(1 << 20);
+    EmbeddedChannel ch = new EmbeddedChannel();
+    channels.add(ch);
+    ch.attr(MemoryBudget.KEY).set(budget);
+    ConnectionTracker tracker = ConnectionTracker.accept(ch, "alone", "tls", events);
+    tracker.open();
+    RouteResolver allow =
+        request -> new RouteDecision.Forward(
+            "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.NONE, request.serverName(), null);
+    ch.pipeline().addLast(new SniPeekHandler(Duration.ofSeconds(5), 16384, allow, events, tracker));
+    ch.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "alone.example.com")));
+    assertThat(ch.pipeline().get(SniPeekHandler.class)).as("decided").isNull();
+    assertThat(budget.used()).isZero();
+  }
+
+  @Test
   void pastTheRefusalThresholdNewConnectionsAreNotAdmitted() {
     MemoryBudget budget = new MemoryBudget(100_000);
     budget.reserve(89_999);
@@ -87,7 +97,7 @@ class MemoryBudgetTest {
     ch.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "full.example.com")));
     assertThat(ch.isOpen()).isFalse();
     assertThat(backends.decisions).isEmpty();
-    ConnectionRecord record = closedRecord(ch);
+    ConnectionRecord record = events.closedOn(ch);
     assertThat(record.decision()).isEqualTo(Decision.REFUSED);
     assertThat(record.reason()).isEqualTo(Reason.MEMORY_BUDGET);
     assertThat(budget.used()).isEqualTo((1 << 20) - 50);
@@ -116,7 +126,7 @@ class MemoryBudgetTest {
     assertThat(late.isOpen()).isTrue();
     assertThat(budget.used()).isEqualTo(55_000);
     assertThat(budget.shedCount()).isEqualTo(3);
-    ConnectionRecord record = closedRecord(stalled.get(0));
+    ConnectionRecord record = events.closedOn(stalled.get(0));
     assertThat(record.reason()).isEqualTo(Reason.MEMORY_SHED);
     assertThat(budget.admitting()).isTrue();
   }
