@@ -7,6 +7,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -57,11 +59,17 @@ public final class MemoryBudget {
     /** {@link System#nanoTime()} when it stopped making progress. */
     long stalledSinceNanos();
 
-    /** Budget bytes it holds now. */
+    /** Budget bytes it holds now; read from the shedding thread. */
     long heldBytes();
 
-    /** Closes it; safe from any thread; calls {@link #shedDone} once its bytes are released. */
-    void shed(MemoryBudget budget);
+    /** Its event loop, where {@link #shed} runs. */
+    Executor executor();
+
+    /**
+     * On {@link #executor()}: closes it with reason {@code memory_shed} and releases what it holds
+     * before returning; nothing if it has moved on or closed since it was chosen.
+     */
+    void shed();
   }
 
   private final long limit;
@@ -69,7 +77,10 @@ public final class MemoryBudget {
   private final long shedAt;
   private final long shedTarget;
   private final AtomicLong used = new AtomicLong();
-  /** Bytes of connections being shed whose release has not happened yet. */
+  /**
+   * Bytes of connections being shed whose release has not happened yet: what each held when it was
+   * chosen, taken off again once its shed ran, whatever it holds by then (it may have moved on).
+   */
   private final AtomicLong shedding = new AtomicLong();
   private final AtomicBoolean shedPass = new AtomicBoolean();
   private final LongSupplier nanoClock;
@@ -172,11 +183,6 @@ public final class MemoryBudget {
     stalled.remove(connection);
   }
 
-  /** A shed connection has released what it held when it was chosen. */
-  void shedDone(long heldWhenShed) {
-    shedding.addAndGet(-heldWhenShed);
-  }
-
   private void shedIfNeeded() {
     if (used.get() - shedding.get() < shedAt
         || lastPassFellShort && nanoClock.getAsLong() - shortPassNanos.get() < SHED_INTERVAL_NANOS
@@ -197,7 +203,7 @@ public final class MemoryBudget {
         long held = connection.heldBytes();
         shedding.addAndGet(held);
         shed.increment();
-        connection.shed(this);
+        shedOnItsLoop(connection, held);
       }
       lastPassFellShort = used.get() - shedding.get() >= shedTarget;
       if (lastPassFellShort) {
@@ -205,6 +211,23 @@ public final class MemoryBudget {
       }
     } finally {
       shedPass.set(false);
+    }
+  }
+
+  private void shedOnItsLoop(Sheddable connection, long heldWhenChosen) {
+    try {
+      connection
+          .executor()
+          .execute(
+              () -> {
+                try {
+                  connection.shed();
+                } finally {
+                  shedding.addAndGet(-heldWhenChosen);
+                }
+              });
+    } catch (RejectedExecutionException shuttingDown) {
+      shedding.addAndGet(-heldWhenChosen); // its loop closes it anyway
     }
   }
 }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DuplexChannel;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 
 /**
  * The state both {@link RelayHandler}s of one forwarded connection share: which side stopped
@@ -187,16 +188,14 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
   }
 
   @Override
-  public void shed(MemoryBudget from) {
-    inbound
-        .eventLoop()
-        .execute(
-            () -> {
-              long held = queued;
-              tracker.closeReason(Reason.MEMORY_SHED);
-              closeBoth(); // fails the queued writes, which gives their bytes back
-              from.shedDone(held);
-            });
+  public Executor executor() {
+    return inbound.eventLoop();
+  }
+
+  @Override
+  public void shed() {
+    tracker.closeReason(Reason.MEMORY_SHED);
+    closeBoth(); // fails the queued writes, which gives their bytes back
   }
 
   ConnectionTracker tracker() {

@@ -8,6 +8,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -253,19 +254,18 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
   }
 
   @Override
-  public void shed(MemoryBudget from) {
-    ctx.executor()
-        .execute(
-            () -> {
-              long held = reserved;
-              if (!decided) {
-                finishPeek(ctx, true);
-                releaseHello();
-                tracker.refuse(Reason.MEMORY_SHED, null);
-                ctx.close();
-              }
-              from.shedDone(held);
-            });
+  public Executor executor() {
+    return ctx.executor();
+  }
+
+  @Override
+  public void shed() {
+    if (!decided) {
+      finishPeek(ctx, true);
+      releaseHello();
+      tracker.refuse(Reason.MEMORY_SHED, null);
+      ctx.close();
+    }
   }
 
   private void cancelTimeout() {

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 
 /**
  * Acts on the peek's {@link HelloForwarded}: tags the connection forwarded (or would_refuse), has
@@ -19,7 +20,8 @@ import java.time.Duration;
  *
  * <p>What it holds counts in the listener's {@link MemoryBudget}, from the peek's reservation it
  * takes over to the relay's it hands on; while the dial is pending the connection moves no byte,
- * so it can be shed. Everything but {@link #shed} and the getters runs on the client's event loop.
+ * so it can be shed. Everything runs on the client's event loop but the getters the budget's
+ * shedding reads.
  */
 final class UpstreamConnector extends ChannelInboundHandlerAdapter implements MemoryBudget.Sheddable {
   private final Dialer dialer;
@@ -203,15 +205,14 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter implements Me
   }
 
   @Override
-  public void shed(MemoryBudget from) {
-    ctx.executor()
-        .execute(
-            () -> {
-              long held = reserved;
-              if (!done) {
-                cutWhileConnecting(Reason.MEMORY_SHED);
-              }
-              from.shedDone(held);
-            });
+  public Executor executor() {
+    return ctx.executor();
+  }
+
+  @Override
+  public void shed() {
+    if (!done) {
+      cutWhileConnecting(Reason.MEMORY_SHED);
+    }
   }
 }

@@ -8,6 +8,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -133,11 +134,13 @@ class MemoryBudgetTest {
 
   /** A stalled connection holding {@code bytes}; shedding gives them back at once. */
   static final class StalledHolder implements MemoryBudget.Sheddable {
+    final MemoryBudget budget;
     final long since;
     final long bytes;
     boolean shed;
 
     StalledHolder(MemoryBudget budget, long since, long bytes) {
+      this.budget = budget;
       this.since = since;
       this.bytes = bytes;
       budget.reserve(bytes);
@@ -155,10 +158,14 @@ class MemoryBudgetTest {
     }
 
     @Override
-    public void shed(MemoryBudget budget) {
+    public Executor executor() {
+      return Runnable::run;
+    }
+
+    @Override
+    public void shed() {
       shed = true;
       budget.release(bytes);
-      budget.shedDone(bytes);
     }
   }
 
@@ -196,6 +203,30 @@ class MemoryBudgetTest {
     budget.reserve(1); // the interval is over: the next reservation starts a pass
     assertThat(holder.shed).isTrue();
     assertThat(budget.shedCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aConnectionThatMovedOnBeforeItsShedRanLeavesNoBytesMarkedAsBeingShed() {
+    long[] now = {0};
+    MemoryBudget budget = new MemoryBudget(10_000, () -> now[0]);
+    byte[] hello = Hellos.jdk("TLSv1.3", "racing.example.com");
+    EmbeddedChannel racing = peek(budget);
+    racing.writeInbound(Unpooled.wrappedBuffer(hello, 0, 100)); // stalled, 100 bytes
+    budget.reserve(7_400); // 75 %: the pass chooses it; its close is queued on its loop
+    assertThat(budget.shedCount()).isEqualTo(1);
+
+    // Before its loop runs the close, the rest of the hello arrives: forwarded, nothing to shed.
+    racing.writeInbound(Unpooled.wrappedBuffer(hello, 100, hello.length - 100));
+    assertThat(racing.isOpen()).isTrue();
+    assertThat(backends.decisions).hasSize(1);
+    assertThat(budget.used()).isEqualTo(7_400);
+
+    // The 100 bytes chosen then are no longer on their way out: a stalled newcomer that takes the
+    // use to 75.5 % is shed in the next pass.
+    StalledHolder next = new StalledHolder(budget, 1, 150);
+    now[0] += MemoryBudget.SHED_INTERVAL_NANOS;
+    budget.reserve(1);
+    assertThat(next.shed).isTrue();
   }
 
   /** The start of a hello announcing 16 000 bytes, {@code n} bytes of it sent. */
