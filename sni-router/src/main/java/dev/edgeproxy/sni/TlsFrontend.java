@@ -6,7 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.IoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -62,7 +62,7 @@ public final class TlsFrontend {
         .childOption(ChannelOption.AUTO_READ, true)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     if (bootstrap.config().childGroup() instanceof IoEventLoopGroup group
-        && group.isIoType(EpollIoHandler.class)) {
+        && group.isCompatible(EpollIoHandle.class)) {
       bootstrap.option(LISTENER_NOT_SENT_LOW_WATER, (int) RelayTimer.NOT_SENT_LOW_WATER);
     }
   }
