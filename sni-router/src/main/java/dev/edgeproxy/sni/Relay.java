@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DuplexChannel;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -31,9 +32,21 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
   private volatile long stalledSince;
   private final RelayTimer timer;
 
+  /**
+   * Bytes queued for a peer at which its sender stops reading, and below which it reads again.
+   * Netty's default high mark (64 KiB) is one full read (its adaptive allocator reads at most 64
+   * KiB at once), so every full read made the peer unwritable for a moment even when its socket
+   * took the bytes at once: reading turned off and on again (two {@code epoll_ctl}) and stopped
+   * for the wake-up. With room for two reads, only a socket that really stopped taking bytes stops
+   * the reading; at most this plus one read is queued per direction, counted in the budget.
+   */
+  static final WriteBufferWaterMark QUEUED_BYTES = new WriteBufferWaterMark(64 * 1024, 160 * 1024);
+
   Relay(Channel inbound, Channel outbound, ConnectionTracker tracker) {
     this.inbound = inbound;
     this.outbound = outbound;
+    inbound.config().setWriteBufferWaterMark(QUEUED_BYTES);
+    outbound.config().setWriteBufferWaterMark(QUEUED_BYTES);
     this.tracker = tracker;
     this.budget = MemoryBudget.of(inbound);
     this.timer = new RelayTimer(this, inbound, outbound);
