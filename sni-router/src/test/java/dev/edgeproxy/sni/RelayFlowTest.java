@@ -8,8 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,23 +23,13 @@ class RelayFlowTest {
   /** Netty's adaptive receive allocator reads at most this much at once. */
   static final int FULL_READ = 64 * 1024;
 
-  final RecordingEvents events = new RecordingEvents();
-  EmbeddedChannel client;
-  EmbeddedChannel backend;
+  final EmbeddedRelay pair = new EmbeddedRelay();
+  final EmbeddedChannel client = pair.client;
+  final EmbeddedChannel backend = pair.backend;
   int backendWritabilityChanges;
 
   @BeforeEach
-  void relay() {
-    client = new EmbeddedChannel();
-    backend = new EmbeddedChannel();
-    ConnectionTracker tracker = ConnectionTracker.accept(client, "id", "tls", events);
-    tracker.open();
-    tracker.forwarding(
-        new RouteDecision.Forward(
-            "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.NONE, "a.example.com", null));
-    Relay relay = new Relay(client, backend, tracker);
-    client.pipeline().addLast(new RelayHandler(relay, true));
-    backend.pipeline().addLast(new RelayHandler(relay, false));
+  void countBackendWritabilityChanges() {
     backend
         .pipeline()
         .addLast(
@@ -55,8 +43,7 @@ class RelayFlowTest {
 
   @AfterEach
   void release() {
-    client.finishAndReleaseAll();
-    backend.finishAndReleaseAll();
+    pair.close();
   }
 
   @Test
