@@ -6,9 +6,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.IoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.unix.IntegerUnixChannelOption;
-import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -36,17 +35,8 @@ public final class TlsFrontend {
       ClientLimit clientLimit,
       RouterEvents events,
       Supplier<String> connectionIds) {
-    Objects.requireNonNull(settings, "settings");
-    Objects.requireNonNull(resolver, "resolver");
-    Objects.requireNonNull(clientLimit, "clientLimit");
-    Objects.requireNonNull(events, "events");
-    Objects.requireNonNull(connectionIds, "connectionIds");
-    return new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        init(ch, settings, resolver, clientLimit, events, connectionIds.get(), CandidateDialer.INSTANCE);
-      }
-    };
+    return FrontendInitializer.of(
+        TlsFrontend::init, settings, resolver, clientLimit, events, connectionIds);
   }
 
   /**
@@ -62,7 +52,7 @@ public final class TlsFrontend {
         .childOption(ChannelOption.AUTO_READ, true)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     if (bootstrap.config().childGroup() instanceof IoEventLoopGroup group
-        && group.isIoType(EpollIoHandler.class)) {
+        && group.isCompatible(EpollIoHandle.class)) {
       bootstrap.option(LISTENER_NOT_SENT_LOW_WATER, (int) RelayTimer.NOT_SENT_LOW_WATER);
     }
   }

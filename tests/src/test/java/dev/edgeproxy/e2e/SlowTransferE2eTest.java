@@ -209,6 +209,42 @@ class SlowTransferE2eTest {
     }
   }
 
+  /**
+   * A client that sends its FIN right after its request (as {@code nc -N} or a one-shot script does) still gets the
+   * whole download. On epoll, Netty 4.2.18 drops a socket that waits for no event from its epoll set without noting
+   * it; the client's socket waits for nothing once its FIN was read, so the first time the download filled that
+   * socket, asking to be told when it drains failed (ENOENT) and the download was cut ({@code io_error}). See {@code
+   * EpollEmptyInterest} in the server's transport package.
+   */
+  @Test
+  void aClientThatHalfClosesAfterItsHelloGetsTheWholeDownload(TestReporter reporter) throws Exception {
+    long size = 24 * MIB;
+    try (StubBackend fast = dump.watch(StubBackend.pouring(size, 0))) {
+      EdgeProxyProcess proxy = dump.watch(EdgeProxyProcess.start(new ProxyConfig()
+          .pool(new ProxyConfig.Pool("fast", List.of("127.0.0.1:" + fast.port()), "none", null))
+          .allow("fast.example.test")
+          .idleTimeout("30s")
+          .halfClosedTimeout("60s")));
+      try (Socket socket = open(proxy, "fast.example.test")) {
+        socket.setReceiveBufferSize(64 * 1024);
+        socket.shutdownOutput();
+        // Paced, so that the proxy's writes to this client fill its socket again and again.
+        long read = PacedIo.read(socket.getInputStream(), size, 64 * MIB);
+        int after = socket.getInputStream().read();
+        AccessLogEntry entry = proxy.awaitAccessLog(socket.getLocalPort());
+        String figures = "half-closed client: read " + read + " of " + size + " bytes, then " + after
+            + ", access log reason " + entry.reason();
+        System.out.println(figures);
+        reporter.publishEntry("half-closed download", figures);
+        assertThat(read).as("bytes the half-closed client got").isEqualTo(size);
+        assertThat(after).as("end of stream after the download").isEqualTo(-1);
+        assertThat(entry.reason()).isNotEqualTo("io_error");
+      } finally {
+        proxy.stop();
+      }
+    }
+  }
+
   /** A raw connection to the TLS port that has sent the ClientHello for {@code host}. */
   static Socket open(EdgeProxyProcess proxy, String host) throws Exception {
     byte[] hello = TlsConnection.clientHello(host); // before connecting: the first takes seconds on a loaded machine
