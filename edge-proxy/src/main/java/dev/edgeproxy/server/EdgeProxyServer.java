@@ -127,13 +127,13 @@ public final class EdgeProxyServer implements AutoCloseable {
   }
 
   private void startAll() throws Exception {
-    String missing = Transport.unavailableReason();
+    String epollMissing = transport == Transport.NIO ? Transport.epollUnavailableReason() : null;
     log.info(
         "edge-proxy {} starting: node={} transport={}{}",
         BuildInfo.productVersion(),
         config.node().name(),
         transport.name().toLowerCase(java.util.Locale.ROOT),
-        missing == null ? "" : " (" + missing + ")");
+        epollMissing == null ? "" : " (epoll unavailable: " + epollMissing + ")");
     log.info("memory budget for hellos and relaying: {}", MemoryBudgets.describe(config.limits()));
     if (!MemoryBudgets.failsFast()) {
       log.warn(

@@ -124,19 +124,8 @@ final class Listeners {
         .forEach(
             b ->
                 log.info(
-                    "{} ({}): served by the dual-stack [::]:{} socket (the {} transport cannot open"
+                    "{} ({}): served by the dual-stack [::]:{} socket (the NIO transport cannot open"
                         + " an IPv6-only socket)",
-                    b,
-                    name,
-                    b.port(),
-                    transport.name().toLowerCase(java.util.Locale.ROOT)));
-    wanted.stream()
-        .filter(b -> ListenSockets.ipv4WildcardServesIpv6(b, transport))
-        .forEach(
-            b ->
-                log.warn(
-                    "{} ({}): the io_uring transport binds it as the dual-stack [::]:{}, so it also"
-                        + " serves IPv6 (use epoll for an IPv4-only wildcard)",
                     b,
                     name,
                     b.port()));

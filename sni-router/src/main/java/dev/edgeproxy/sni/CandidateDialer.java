@@ -13,8 +13,6 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.channel.uring.IoUringChannelOption;
-import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import java.net.Inet4Address;
@@ -81,10 +79,7 @@ final class CandidateDialer implements Dialer {
     if (inbound instanceof NioSocketChannel) {
       return endpoint -> new NioSocketChannel();
     }
-    if (inbound instanceof IoUringSocketChannel) {
-      return endpoint -> new IoUringSocketChannel(); // no family choice: IPv6, IPv4-mapped for IPv4
-    }
-    // another transport: its public no-arg constructor makes a client channel.
+    // e.g. IoUringSocketChannel: its public no-arg constructor makes a client channel.
     ChannelFactory<? extends Channel> reflective = new ReflectiveChannelFactory<>(inbound.getClass());
     return endpoint -> reflective.newChannel();
   }
@@ -203,8 +198,6 @@ final class CandidateDialer implements Dialer {
       config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
       if (outbound instanceof EpollSocketChannel) {
         config.setOption(EpollChannelOption.TCP_NOTSENT_LOWAT, RelayTimer.NOT_SENT_LOW_WATER);
-      } else if (outbound instanceof IoUringSocketChannel) {
-        config.setOption(IoUringChannelOption.TCP_NOTSENT_LOWAT, RelayTimer.NOT_SENT_LOW_WATER);
       }
       outbound.pipeline().addLast(ConnectGuard.INSTANCE);
     }

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandle;
-import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -53,8 +52,7 @@ public final class TlsFrontend {
   /**
    * The options the data path expects: reads on at first (the peek reads at once) and half-closure,
    * so a client's FIN is passed on instead of cutting the connection. No Nagle delay is Netty's
-   * default for its socket channels. On epoll and io_uring (the child group's transport, so set the
-   * group first)
+   * default for its socket channels. On epoll (the child group's transport, so set the group first)
    * also {@code TCP_NOTSENT_LOWAT}, as the dialer sets on backend sockets (see {@link RelayTimer}
    * for why): on the listening socket, as Linux copies it to every socket accepted from it, which
    * saves a {@code setsockopt} per connection.
@@ -64,7 +62,7 @@ public final class TlsFrontend {
         .childOption(ChannelOption.AUTO_READ, true)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     if (bootstrap.config().childGroup() instanceof IoEventLoopGroup group
-        && (group.isCompatible(EpollIoHandle.class) || group.isCompatible(IoUringIoHandle.class))) {
+        && group.isCompatible(EpollIoHandle.class)) {
       bootstrap.option(LISTENER_NOT_SENT_LOW_WATER, (int) RelayTimer.NOT_SENT_LOW_WATER);
     }
   }

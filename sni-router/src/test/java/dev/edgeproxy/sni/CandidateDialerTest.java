@@ -11,16 +11,10 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.uring.IoUring;
-import io.netty.channel.uring.IoUringChannelOption;
-import io.netty.channel.uring.IoUringIoHandler;
-import io.netty.channel.uring.IoUringServerSocketChannel;
-import io.netty.channel.uring.IoUringSocketChannel;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -31,10 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
-/** The dialer's own resources: a failed attempt leaves no socket open; the backend channel suits the loop. */
+/** The dialer's own resources: a failed attempt leaves no socket open. */
 class CandidateDialerTest {
   private EventLoopGroup group;
 
@@ -50,39 +42,16 @@ class CandidateDialerTest {
     static final Idle INSTANCE = new Idle();
   }
 
-  /** The native transports, whose dialer makes its own channel type. */
-  enum Native {
-    EPOLL,
-    IO_URING;
-
-    EventLoopGroup group() {
-      if (this == EPOLL) {
-        assumeTrue(Epoll.isAvailable(), "the native epoll transport is not available here");
-        return new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-      }
-      assumeTrue(IoUring.isAvailable(), () -> "io_uring is not available here: " + IoUring.unavailabilityCause());
-      return new MultiThreadIoEventLoopGroup(1, IoUringIoHandler.newFactory());
-    }
-
-    Class<? extends ServerChannel> server() {
-      return this == EPOLL ? EpollServerSocketChannel.class : IoUringServerSocketChannel.class;
-    }
-
-    Class<? extends Channel> client() {
-      return this == EPOLL ? EpollSocketChannel.class : IoUringSocketChannel.class;
-    }
-  }
-
-  @ParameterizedTest
-  @EnumSource(Native.class)
-  void refusedConnectsCloseTheirSockets(Native transport) throws Exception {
+  @Test
+  void refusedConnectsCloseTheirSockets() throws Exception {
+    assumeTrue(Epoll.isAvailable(), "the native epoll transport is not available here");
     assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs /proc");
-    group = transport.group();
+    group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     Channel server =
-        new ServerBootstrap().group(group).channel(transport.server()).childHandler(Idle.INSTANCE)
+        new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class).childHandler(Idle.INSTANCE)
             .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
     Channel inbound =
-        new Bootstrap().group(group).channel(transport.client()).handler(Idle.INSTANCE)
+        new Bootstrap().group(group).channel(EpollSocketChannel.class).handler(Idle.INSTANCE)
             .connect(server.localAddress()).sync().channel();
     ConnectionTracker tracker = ConnectionTracker.accept(inbound, "refused", "tls", new RecordingEvents());
     TlsFrontendSocketTest.TestUpstream refused = new TlsFrontendSocketTest.TestUpstream(TlsFrontendSocketTest.freePort());
@@ -104,56 +73,38 @@ class CandidateDialerTest {
   }
 
   @Test
-  void onIoUringTheBackendChannelIsAnIoUringChannelWithTheLowWaterMark() throws Exception {
-    Dialled d = dialOnce(Native.IO_URING);
-    assertThat(d.outbound()).isInstanceOf(IoUringSocketChannel.class);
-    assertThat(d.outbound().eventLoop()).isSameAs(d.inbound().eventLoop());
-    assertThat(d.outbound().config().getOption(IoUringChannelOption.TCP_NOTSENT_LOWAT))
-        .isEqualTo(RelayTimer.NOT_SENT_LOW_WATER);
-    d.close();
-  }
-
-  @Test
   void anIpv4EndpointIsDialledFromAnIpv4SocketOnEpoll() throws Exception {
     // Netty's default is a dual-stack IPv6 socket, which costs an IPV6_V6ONLY setsockopt per dial.
-    Dialled d = dialOnce(Native.EPOLL);
+    assumeTrue(Epoll.isAvailable(), "the native epoll transport is not available here");
+    group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    Channel server =
+        new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class).childHandler(Idle.INSTANCE)
+            .bind(InetAddress.getByName("127.0.0.1"), 0).sync().channel();
+    Channel inbound =
+        new Bootstrap().group(group).channel(EpollSocketChannel.class).handler(Idle.INSTANCE)
+            .connect(server.localAddress()).sync().channel();
+    ConnectionTracker tracker = ConnectionTracker.accept(inbound, "ipv4", "tls", new RecordingEvents());
+    int port = ((java.net.InetSocketAddress) server.localAddress()).getPort();
+    RouteDecision.Forward decision =
+        TlsFrontendSocketTest.forward(new TlsFrontendSocketTest.TestUpstream(port));
+    java.util.concurrent.CompletableFuture<Channel> dialled = new java.util.concurrent.CompletableFuture<>();
+    inbound.eventLoop().execute(
+        () -> CandidateDialer.INSTANCE.dial(inbound, tracker, decision, dialled::complete, () -> {}));
+
+    Channel outbound = dialled.get(10, TimeUnit.SECONDS);
     // The socket's own family, as the kernel lists it (an IPv4-mapped address on a dual-stack
     // socket would still read back as an Inet4Address in Java).
     String inode =
-        Files.readSymbolicLink(Path.of("/proc/self/fd/" + ((EpollSocketChannel) d.outbound()).fd().intValue()))
+        Files.readSymbolicLink(Path.of("/proc/self/fd/" + ((EpollSocketChannel) outbound).fd().intValue()))
             .toString()
             .replaceAll("\\D", "");
     assertThat(socketInodes("/proc/self/net/tcp")).contains(inode);
     assertThat(socketInodes("/proc/self/net/tcp6")).doesNotContain(inode);
     assertThat(CandidateDialer.familyOf(new java.net.InetSocketAddress("::1", 1)))
         .isEqualTo(io.netty.channel.socket.SocketProtocolFamily.INET6);
-    d.close();
-  }
-
-  /** A listener on 127.0.0.1, a client connected to it, and the dialer's backend channel to it. */
-  private record Dialled(Channel server, Channel inbound, Channel outbound) {
-    void close() throws InterruptedException {
-      outbound.close().sync();
-      inbound.close().sync();
-      server.close().sync();
-    }
-  }
-
-  private Dialled dialOnce(Native transport) throws Exception {
-    group = transport.group();
-    Channel server =
-        new ServerBootstrap().group(group).channel(transport.server()).childHandler(Idle.INSTANCE)
-            .bind(InetAddress.getByName("127.0.0.1"), 0).sync().channel();
-    Channel inbound =
-        new Bootstrap().group(group).channel(transport.client()).handler(Idle.INSTANCE)
-            .connect(server.localAddress()).sync().channel();
-    ConnectionTracker tracker = ConnectionTracker.accept(inbound, "dial", "tls", new RecordingEvents());
-    int port = ((java.net.InetSocketAddress) server.localAddress()).getPort();
-    RouteDecision.Forward decision = TlsFrontendSocketTest.forward(new TlsFrontendSocketTest.TestUpstream(port));
-    java.util.concurrent.CompletableFuture<Channel> dialled = new java.util.concurrent.CompletableFuture<>();
-    inbound.eventLoop().execute(
-        () -> CandidateDialer.INSTANCE.dial(inbound, tracker, decision, dialled::complete, () -> {}));
-    return new Dialled(server, inbound, dialled.get(10, TimeUnit.SECONDS));
+    outbound.close().sync();
+    inbound.close().sync();
+    server.close().sync();
   }
 
   /** The inode column of a /proc/net/tcp{,6} table. */

@@ -11,6 +11,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,7 +79,7 @@ public final class HealthChecker implements AutoCloseable {
     Bootstrap b =
         new Bootstrap()
             .group(group)
-            .channel(transport.socketChannelClass())
+            .channel(transport == Transport.EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
             .handler(
                 new ChannelInitializer<Channel>() {

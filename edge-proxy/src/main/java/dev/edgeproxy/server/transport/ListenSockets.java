@@ -22,12 +22,10 @@ import java.util.stream.Collectors;
  * failed with "Address already in use" on any Linux host with the default {@code
  * net.ipv6.bindv6only=0}: the shipped configuration crash-looped.
  *
- * <p>On epoll IPv4 addresses get an IPv4 socket and IPv6 ones an IPv6-only socket. NIO cannot set
- * {@code IPV6_V6ONLY}: the JDK clears it on every IPv6 socket and offers no option to set it, so
- * under NIO an IPv6 wildcard socket also serves IPv4, and an IPv4 wildcard on the same port is left
- * to it ({@link #plan}) instead of colliding with it. io_uring (opt-in) is planned as NIO: Netty's
- * io_uring server socket is always IPv6 and binds {@code 0.0.0.0} as the dual-stack {@code ::}, so
- * an IPv4 wildcard there serves IPv6 too, even alone ({@link #ipv4WildcardServesIpv6}).
+ * <p>IPv4 addresses get an IPv4 socket on every transport. The native epoll transport sets {@code
+ * IPV6_V6ONLY} on IPv6 sockets. NIO cannot: the JDK clears {@code IPV6_V6ONLY} on every IPv6 socket
+ * and offers no option to set it, so under NIO an IPv6 wildcard socket also serves IPv4, and an IPv4
+ * wildcard on the same port is left to it ({@link #plan}) instead of colliding with it.
  */
 public final class ListenSockets {
   /** {@code setsockopt(fd, IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26, 1)}, from Linux's netinet/in.h. */
@@ -38,10 +36,10 @@ public final class ListenSockets {
 
   /**
    * The sockets to open for the addresses a listener asks for: all of them, except that under NIO
-   * and io_uring an IPv4 wildcard is served by the dual-stack IPv6 wildcard socket of the same port.
+   * an IPv4 wildcard is served by the dual-stack IPv6 wildcard socket of the same port.
    */
   public static List<BindAddress> plan(List<BindAddress> wanted, Transport transport) {
-    if (transport == Transport.EPOLL) {
+    if (transport != Transport.NIO) {
       return wanted;
     }
     Set<Integer> dualStackPorts =
@@ -67,11 +65,6 @@ public final class ListenSockets {
       b.option(IPV6_V6ONLY, 1);
     }
     return b.bind(address);
-  }
-
-  /** Whether {@code bind} is an IPv4 wildcard that the transport serves with a dual-stack socket. */
-  public static boolean ipv4WildcardServesIpv6(BindAddress bind, Transport transport) {
-    return transport == Transport.IO_URING && isWildcard(bind, false);
   }
 
   /** Whether the address is the wildcard ({@code ::} when ipv6, else {@code 0.0.0.0}) as written. */

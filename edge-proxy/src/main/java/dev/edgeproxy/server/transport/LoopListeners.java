@@ -7,7 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.unix.UnixChannelOption;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.function.BiFunction;
 
 /**
- * The public listeners' sockets for one address. On epoll and io_uring each worker loop has a listening socket of
+ * The public listeners' sockets for one address. On epoll each worker loop has a listening socket of
  * its own ({@code SO_REUSEPORT}, the kernel spreads new connections over them), so a connection is
  * accepted, routed and relayed on one thread: no acceptor thread, no hand-over task and wake-up per
  * connection, as nginx's and HAProxy's workers accept for themselves. HAProxy sets {@code
@@ -37,7 +37,7 @@ public final class LoopListeners {
       EventLoopGroup acceptors,
       EventLoopGroup workers)
       throws BindFailedException, InterruptedException {
-    if (!transport.isNative()) {
+    if (transport != Transport.EPOLL) {
       return List.of(bindOne(bootstraps.apply(acceptors, workers), transport, address));
     }
     List<Channel> bound = new ArrayList<>();
@@ -48,7 +48,7 @@ public final class LoopListeners {
         ServerBootstrap b =
             bootstraps
                 .apply(loop, loop)
-                .option(UnixChannelOption.SO_REUSEPORT, true)
+                .option(EpollChannelOption.SO_REUSEPORT, true)
                 .handler(RegisterOnNextTurn.INSTANCE);
         Channel channel = bindOne(b, transport, next);
         bound.add(channel);

@@ -7,16 +7,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.channel.uring.IoUring;
-import io.netty.channel.uring.IoUringIoHandler;
-import io.netty.channel.uring.IoUringServerSocketChannel;
-import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.Locale;
@@ -24,13 +17,7 @@ import java.util.Locale;
 /**
  * The socket transport: Netty's native epoll where the platform has it (Linux with the bundled
  * native library), NIO elsewhere. {@code -Dedgeproxy.transport=nio} forces NIO; {@code epoll} asks
- * for epoll and falls back to NIO, with the reason logged, where it is unavailable. {@code io_uring}
- * asks for Netty's io_uring transport (opt-in, Linux x86_64 only: README "io_uring") and falls back
- * the same way, to epoll or NIO.
- *
- * <p>io_uring has no stale-event hazard (below): Netty's handler tags every submission with its
- * registration's own number, never reused while a completion for it is outstanding, not with the
- * file descriptor; the deferred registrations are kept there too, as they cost one task.
+ * for epoll and falls back to NIO, with the reason logged, where it is unavailable.
  *
  * <p>Epoll loops take a whole batch of ready events per {@code epoll_wait} (Netty's default).
  * Netty hands each event of a batch to the channel registered under the event's file-descriptor
@@ -45,52 +32,32 @@ import java.util.Locale;
  */
 public enum Transport {
   EPOLL,
-  IO_URING,
   NIO;
 
   /** What {@code -Dedgeproxy.transport} asks for. */
   enum Wanted {
     AUTO,
     EPOLL,
-    IO_URING,
     NIO
   }
 
   static final String PROPERTY = "edgeproxy.transport";
 
   public static Transport detect() {
-    Wanted wanted = wanted();
-    // io_uring's native library is loaded only when asked for
-    return choose(wanted, Epoll.isAvailable(), wanted == Wanted.IO_URING && IoUring.isAvailable());
+    return choose(wanted(), Epoll.isAvailable());
   }
 
-  /**
-   * The transport for a wish and the platform: io_uring only when asked for and available, else
-   * epoll where available unless NIO is asked for.
-   */
-  static Transport choose(Wanted wanted, boolean epollAvailable, boolean ioUringAvailable) {
-    if (wanted == Wanted.IO_URING && ioUringAvailable) {
-      return IO_URING;
-    }
+  /** The transport for a wish and the platform: epoll where available unless NIO is asked for. */
+  static Transport choose(Wanted wanted, boolean epollAvailable) {
     return wanted != Wanted.NIO && epollAvailable ? EPOLL : NIO;
   }
 
-  /**
-   * Why the transport asked for (or epoll, by default) is not used although it would have been, for
-   * the start-up log, naming it; else null.
-   */
-  public static String unavailableReason() {
-    Wanted wanted = wanted();
-    if (wanted == Wanted.IO_URING && !IoUring.isAvailable()) {
-      return "io_uring unavailable: " + describe(IoUring.unavailabilityCause());
-    }
-    if (wanted == Wanted.NIO || Epoll.isAvailable()) {
+  /** Why the native transport is not used although it would have been, for the start-up log; else null. */
+  public static String epollUnavailableReason() {
+    if (wanted() == Wanted.NIO || Epoll.isAvailable()) {
       return null;
     }
-    return "epoll unavailable: " + describe(Epoll.unavailabilityCause());
-  }
-
-  private static String describe(Throwable cause) {
+    Throwable cause = Epoll.unavailabilityCause();
     return cause == null ? "unknown" : cause.toString();
   }
 
@@ -100,45 +67,22 @@ public enum Transport {
       return Wanted.valueOf(value);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "-D" + PROPERTY + " must be auto, epoll, io_uring or nio, not " + System.getProperty(PROPERTY),
-          e);
+          "-D" + PROPERTY + " must be auto, epoll or nio, not " + System.getProperty(PROPERTY), e);
     }
   }
 
   public EventLoopGroup newGroup(int threads, String name) {
     IoHandlerFactory factory =
-        switch (this) {
-          case EPOLL -> EpollEmptyInterest.newFactory();
-          case IO_URING -> IoUringIoHandler.newFactory();
-          case NIO -> NioIoHandler.newFactory();
-        };
+        this == EPOLL
+            ? EpollEmptyInterest.newFactory()
+            : NioIoHandler.newFactory();
     return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
   }
 
-  /**
-   * Listening sockets of one address family (see {@link ListenSockets} for why it matters). Netty's
-   * io_uring server channel has no family choice: its socket is IPv6, and an IPv4 address is bound
-   * as its IPv4-mapped form, which serves IPv4 only.
-   */
+  /** Listening sockets of one address family (see {@link ListenSockets} for why it matters). */
   ChannelFactory<ServerChannel> serverChannelFactory(SocketProtocolFamily family) {
-    return switch (this) {
-      case EPOLL -> () -> new EpollServerSocketChannel(family);
-      case IO_URING -> IoUringServerSocketChannel::new;
-      case NIO -> () -> new NioServerSocketChannel(SelectorProvider.provider(), family);
-    };
-  }
-
-  /** The client socket channel class of this transport, for a {@code Bootstrap} on its loops. */
-  public Class<? extends SocketChannel> socketChannelClass() {
-    return switch (this) {
-      case EPOLL -> EpollSocketChannel.class;
-      case IO_URING -> IoUringSocketChannel.class;
-      case NIO -> NioSocketChannel.class;
-    };
-  }
-
-  /** Whether the native socket options (raw {@code setsockopt}, {@code SO_REUSEPORT}) are there. */
-  boolean isNative() {
-    return this != NIO;
+    return this == EPOLL
+        ? () -> new EpollServerSocketChannel(family)
+        : () -> new NioServerSocketChannel(SelectorProvider.provider(), family);
   }
 }

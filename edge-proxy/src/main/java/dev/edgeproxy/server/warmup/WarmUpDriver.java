@@ -7,8 +7,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -47,7 +49,7 @@ final class WarmUpDriver {
     this.bootstrap =
         new Bootstrap()
             .group(workers)
-            .channel(transport.socketChannelClass())
+            .channel(transport == Transport.EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2_000)
             .option(ChannelOption.TCP_NODELAY, true)
             .remoteAddress(target)

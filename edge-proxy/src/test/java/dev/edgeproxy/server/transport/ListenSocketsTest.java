@@ -10,7 +10,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.uring.IoUring;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -56,13 +55,6 @@ class ListenSocketsTest {
     bindAll(transport, List.of(wildcard4(port)));
 
     assertAccepts("127.0.0.1", port);
-    if (transport == Transport.IO_URING) {
-      // Netty binds it as the dual-stack "::": a limitation the listener warns about
-      assertThat(ListenSockets.ipv4WildcardServesIpv6(wildcard4(port), transport)).isTrue();
-      assertAccepts("::1", port);
-      return;
-    }
-    assertThat(ListenSockets.ipv4WildcardServesIpv6(wildcard4(port), transport)).isFalse();
     assertThatThrownBy(() -> connect("::1", port)).isInstanceOf(ConnectException.class);
   }
 
@@ -80,12 +72,11 @@ class ListenSocketsTest {
   }
 
   @org.junit.jupiter.api.Test
-  void nioAndIoUringFoldTheIpv4WildcardIntoTheDualStackSocketOfItsPort() {
+  void nioFoldsTheIpv4WildcardIntoTheDualStackSocketOfItsPort() {
     List<BindAddress> asked =
         List.of(wildcard4(443), wildcard6(443), wildcard4(80), BindAddress.parse("127.0.0.1:9901"));
     assertThat(ListenSockets.plan(asked, Transport.NIO))
         .containsExactly(wildcard6(443), wildcard4(80), BindAddress.parse("127.0.0.1:9901"));
-    assertThat(ListenSockets.plan(asked, Transport.IO_URING)).isEqualTo(ListenSockets.plan(asked, Transport.NIO));
     assertThat(ListenSockets.plan(asked, Transport.EPOLL)).isEqualTo(asked);
   }
 
@@ -93,8 +84,6 @@ class ListenSocketsTest {
     org.junit.jupiter.api.Assumptions.assumeTrue(
         transport != Transport.EPOLL || Epoll.isAvailable() || !"true".equals(System.getenv("CI")),
         "epoll is not available on this platform");
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        transport != Transport.IO_URING || IoUring.isAvailable(), "io_uring is not available here");
     if (transport == Transport.EPOLL) {
       assertThat(Epoll.isAvailable()).as("epoll on Linux").isTrue();
     }

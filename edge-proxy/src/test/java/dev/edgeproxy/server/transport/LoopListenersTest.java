@@ -11,7 +11,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.uring.IoUring;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -22,8 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 class LoopListenersTest {
   private final List<Channel> bound = new ArrayList<>();
@@ -40,12 +37,11 @@ class LoopListenersTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(value = Transport.class, names = {"EPOLL", "IO_URING"})
-  void onNativeTransportsEveryWorkerLoopAcceptsOnItsOwnSocketOfOnePort(Transport transport) throws Exception {
-    require(transport);
+  @Test
+  void onEpollEveryWorkerLoopAcceptsOnItsOwnSocketOfOnePort() throws Exception {
+    requireEpoll();
     Set<Thread> acceptingThreads = ConcurrentHashMap.newKeySet();
-    bound.addAll(bind(transport, 4, new InetSocketAddress("127.0.0.1", 0), acceptingThreads));
+    bound.addAll(bind(Transport.EPOLL, 4, new InetSocketAddress("127.0.0.1", 0), acceptingThreads));
 
     assertThat(bound).hasSize(4);
     assertThat(bound.stream().map(c -> ((InetSocketAddress) c.localAddress()).getPort()).distinct())
@@ -64,13 +60,12 @@ class LoopListenersTest {
         .allSatisfy(t -> assertThat(t.getName()).startsWith("loop-test-workers"));
   }
 
-  @ParameterizedTest
-  @EnumSource(value = Transport.class, names = {"EPOLL", "IO_URING"})
-  void aTakenPortFailsTheBindWithTheSystemsReason(Transport transport) throws Exception {
-    require(transport);
+  @Test
+  void aTakenPortFailsTheBindWithTheSystemsReason() throws Exception {
+    requireEpoll();
     try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
       InetSocketAddress address = new InetSocketAddress("127.0.0.1", taken.getLocalPort());
-      assertThatThrownBy(() -> bind(transport, 2, address, ConcurrentHashMap.newKeySet()))
+      assertThatThrownBy(() -> bind(Transport.EPOLL, 2, address, ConcurrentHashMap.newKeySet()))
           .isInstanceOf(LoopListeners.BindFailedException.class)
           .hasMessageContaining("in use");
     }
@@ -142,13 +137,7 @@ class LoopListenersTest {
         workers);
   }
 
-  private static void require(Transport transport) {
-    if (transport == Transport.IO_URING) {
-      // opt-in, and a kernel may have it disabled (io_uring_disabled): skipped there
-      org.junit.jupiter.api.Assumptions.assumeTrue(
-          IoUring.isAvailable(), () -> "io_uring is not available: " + IoUring.unavailabilityCause());
-      return;
-    }
+  private static void requireEpoll() {
     org.junit.jupiter.api.Assumptions.assumeTrue(
         Epoll.isAvailable() || !"true".equals(System.getenv("CI")), "epoll is not available on this platform");
     assertThat(Epoll.isAvailable()).as("epoll on Linux").isTrue();

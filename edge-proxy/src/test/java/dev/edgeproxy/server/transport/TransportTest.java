@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgeproxy.server.transport.Transport.Wanted;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.uring.IoUring;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/**
- * The default transport: epoll on Linux, NIO where epoll is unavailable or NIO is asked for;
- * io_uring only when asked for, falling back as epoll does.
- */
+/** The default transport: epoll on Linux, NIO where epoll is unavailable or NIO is asked for. */
 class TransportTest {
   @AfterEach
   void clearProperty() {
@@ -22,29 +18,10 @@ class TransportTest {
 
   @Test
   void epollIsTheDefaultWhereAvailableAndNioTheFallback() {
-    assertThat(Transport.choose(Wanted.AUTO, true, true)).isEqualTo(Transport.EPOLL);
-    assertThat(Transport.choose(Wanted.AUTO, false, true)).isEqualTo(Transport.NIO);
-    assertThat(Transport.choose(Wanted.EPOLL, false, true)).isEqualTo(Transport.NIO);
-    assertThat(Transport.choose(Wanted.NIO, true, true)).isEqualTo(Transport.NIO);
-  }
-
-  @Test
-  void ioUringOnlyWhenAskedForFallingBackToEpollThenNio() {
-    assertThat(Transport.choose(Wanted.IO_URING, true, true)).isEqualTo(Transport.IO_URING);
-    assertThat(Transport.choose(Wanted.IO_URING, true, false)).isEqualTo(Transport.EPOLL);
-    assertThat(Transport.choose(Wanted.IO_URING, false, false)).isEqualTo(Transport.NIO);
-  }
-
-  @Test
-  void ioUringIsChosenWhereAvailableOrTheReasonIsGiven() {
-    System.setProperty(Transport.PROPERTY, "io_uring");
-    if (IoUring.isAvailable()) {
-      assertThat(Transport.detect()).isEqualTo(Transport.IO_URING);
-      assertThat(Transport.unavailableReason()).isNull();
-    } else {
-      assertThat(Transport.detect()).isNotEqualTo(Transport.IO_URING);
-      assertThat(Transport.unavailableReason()).startsWith("io_uring unavailable: ");
-    }
+    assertThat(Transport.choose(Wanted.AUTO, true)).isEqualTo(Transport.EPOLL);
+    assertThat(Transport.choose(Wanted.AUTO, false)).isEqualTo(Transport.NIO);
+    assertThat(Transport.choose(Wanted.EPOLL, false)).isEqualTo(Transport.NIO);
+    assertThat(Transport.choose(Wanted.NIO, true)).isEqualTo(Transport.NIO);
   }
 
   @Test
@@ -55,7 +32,7 @@ class TransportTest {
     if (os.contains("linux") && (arch.equals("amd64") || arch.equals("aarch64"))) {
       assertThat(Epoll.isAvailable()).as("epoll: %s", Epoll.unavailabilityCause()).isTrue();
       assertThat(Transport.detect()).isEqualTo(Transport.EPOLL);
-      assertThat(Transport.unavailableReason()).isNull();
+      assertThat(Transport.epollUnavailableReason()).isNull();
     } else {
       assertThat(Transport.detect()).isEqualTo(Transport.NIO);
     }
@@ -65,11 +42,11 @@ class TransportTest {
   void nioCanBeForcedAndAnUnknownNameIsRefused() {
     System.setProperty(Transport.PROPERTY, "nio");
     assertThat(Transport.detect()).isEqualTo(Transport.NIO);
-    assertThat(Transport.unavailableReason()).isNull();
+    assertThat(Transport.epollUnavailableReason()).isNull();
 
     System.setProperty(Transport.PROPERTY, "kqueue");
     assertThatThrownBy(Transport::detect)
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("auto, epoll, io_uring or nio");
+        .hasMessageContaining("auto, epoll or nio");
   }
 }
