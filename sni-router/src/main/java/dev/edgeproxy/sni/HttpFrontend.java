@@ -7,7 +7,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -58,17 +57,8 @@ public final class HttpFrontend {
       ClientLimit clientLimit,
       RouterEvents events,
       Supplier<String> connectionIds) {
-    Objects.requireNonNull(settings, "settings");
-    Objects.requireNonNull(resolver, "resolver");
-    Objects.requireNonNull(clientLimit, "clientLimit");
-    Objects.requireNonNull(events, "events");
-    Objects.requireNonNull(connectionIds, "connectionIds");
-    return new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        init(ch, settings, resolver, clientLimit, events, connectionIds.get(), CandidateDialer.INSTANCE);
-      }
-    };
+    return FrontendInitializer.of(
+        HttpFrontend::init, settings, resolver, clientLimit, events, connectionIds);
   }
 
   /**

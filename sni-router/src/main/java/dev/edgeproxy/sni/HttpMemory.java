@@ -10,6 +10,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * What one HTTP connection holds in the data path's {@link MemoryBudget}: bytes written to the
@@ -18,8 +19,8 @@ import java.util.Map;
  * handled. While either peer is not taking bytes the connection can be shed, oldest first, as the
  * TLS relay can; it is then closed with reason {@code memory_shed}.
  *
- * <p>Everything but {@link #shed} runs on the client's event loop (the backend shares it); the
- * budget's shedding may read {@link #heldBytes()} and {@link #stalledSinceNanos()} from another.
+ * <p>Everything runs on the client's event loop (the backend shares it); the budget's shedding may
+ * read {@link #heldBytes()} and {@link #stalledSinceNanos()} from another.
  */
 final class HttpMemory implements MemoryBudget.Sheddable {
   /** Request-line and header-line framing a decoded head no longer shows (spaces, CRLF, colons). */
@@ -94,12 +95,13 @@ final class HttpMemory implements MemoryBudget.Sheddable {
   }
 
   @Override
-  public void shed(MemoryBudget from) {
-    client.eventLoop().execute(() -> {
-      long heldWhenShed = held;
-      close.run(); // fails the queued writes and releases the queue, which gives their bytes back
-      from.shedDone(heldWhenShed);
-    });
+  public Executor executor() {
+    return client.eventLoop();
+  }
+
+  @Override
+  public void shed() {
+    close.run(); // fails the queued writes and releases the queue, which gives their bytes back
   }
 
   /** A handler at the head of a pipeline that counts each written byte buffer until the socket took it. */

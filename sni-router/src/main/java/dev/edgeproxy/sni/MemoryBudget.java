@@ -7,6 +7,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -14,19 +16,21 @@ import java.util.function.LongSupplier;
 
 /**
  * One byte budget for what the data path holds in direct memory across all connections: buffered
- * ClientHellos and bytes queued for a peer that is not reading yet. Each per-connection bound
+ * ClientHellos, the client's bytes held while its backend connects, and bytes queued for a peer
+ * that is not reading yet. Each per-connection bound
  * holds, but thousands of connections that each stay within theirs can still exhaust the direct
  * memory and freeze the node; this bounds the total, with three thresholds:
  *
  * <ul>
  *   <li>from {@link #SHED_PERCENT}% of the budget the connections stalled longest (incomplete
- *       hellos, relays whose peer stopped reading) are closed with reason {@code memory_shed}
+ *       hellos, connections waiting for their backend, relays whose peer stopped reading) are closed with reason {@code memory_shed}
  *       until the use is back under {@link #SHED_TARGET_PERCENT}%: those who hold memory without
  *       moving it make room for new clients;
  *   <li>from {@link #REFUSE_PERCENT}%, when shedding cannot keep up, new connections are refused
  *       ({@link #admitting()} is false: the listener gate refuses with reason {@code
  *       memory_budget});
- *   <li>a hello that would take the use over 100% is refused ({@code memory_budget}). Relayed
+ *   <li>a hello, or a client read while its backend connects, that would take the use over 100%
+ *       is refused ({@code memory_budget}). Relayed
  *       bytes have already been read and are always accepted: the headroom between the budget and
  *       the direct-memory cap takes them while the shedding catches up.
  * </ul>
@@ -55,11 +59,17 @@ public final class MemoryBudget {
     /** {@link System#nanoTime()} when it stopped making progress. */
     long stalledSinceNanos();
 
-    /** Budget bytes it holds now. */
+    /** Budget bytes it holds now; read from the shedding thread. */
     long heldBytes();
 
-    /** Closes it; safe from any thread; calls {@link #shedDone} once its bytes are released. */
-    void shed(MemoryBudget budget);
+    /** Its event loop, where {@link #shed} runs. */
+    Executor executor();
+
+    /**
+     * On {@link #executor()}: closes it with reason {@code memory_shed} and releases what it holds
+     * before returning; nothing if it has moved on or closed since it was chosen.
+     */
+    void shed();
   }
 
   private final long limit;
@@ -67,7 +77,10 @@ public final class MemoryBudget {
   private final long shedAt;
   private final long shedTarget;
   private final AtomicLong used = new AtomicLong();
-  /** Bytes of connections being shed whose release has not happened yet. */
+  /**
+   * Bytes of connections being shed whose release has not happened yet: what each held when it was
+   * chosen, taken off again once its shed ran, whatever it holds by then (it may have moved on).
+   */
   private final AtomicLong shedding = new AtomicLong();
   private final AtomicBoolean shedPass = new AtomicBoolean();
   private final LongSupplier nanoClock;
@@ -121,7 +134,7 @@ public final class MemoryBudget {
     return used.get() < refuseAt;
   }
 
-  /** Connections refused so far (at accept or for a hello that did not fit). */
+  /** Connections refused so far (at accept, or for a hello or a read while connecting that did not fit). */
   public long refusedCount() {
     return refused.sum();
   }
@@ -136,7 +149,7 @@ public final class MemoryBudget {
     refused.increment();
   }
 
-  /** Takes {@code bytes} for a hello if the use stays within the budget; false takes nothing. */
+  /** Takes {@code bytes} for a hello (or a read while connecting) if the use stays within the budget; false takes nothing. */
   boolean tryReserve(long bytes) {
     long now = used.addAndGet(bytes);
     if (now > limit) {
@@ -170,11 +183,6 @@ public final class MemoryBudget {
     stalled.remove(connection);
   }
 
-  /** A shed connection has released what it held when it was chosen. */
-  void shedDone(long heldWhenShed) {
-    shedding.addAndGet(-heldWhenShed);
-  }
-
   private void shedIfNeeded() {
     if (used.get() - shedding.get() < shedAt
         || lastPassFellShort && nanoClock.getAsLong() - shortPassNanos.get() < SHED_INTERVAL_NANOS
@@ -195,7 +203,7 @@ public final class MemoryBudget {
         long held = connection.heldBytes();
         shedding.addAndGet(held);
         shed.increment();
-        connection.shed(this);
+        shedOnItsLoop(connection, held);
       }
       lastPassFellShort = used.get() - shedding.get() >= shedTarget;
       if (lastPassFellShort) {
@@ -203,6 +211,23 @@ public final class MemoryBudget {
       }
     } finally {
       shedPass.set(false);
+    }
+  }
+
+  private void shedOnItsLoop(Sheddable connection, long heldWhenChosen) {
+    try {
+      connection
+          .executor()
+          .execute(
+              () -> {
+                try {
+                  connection.shed();
+                } finally {
+                  shedding.addAndGet(-heldWhenChosen);
+                }
+              });
+    } catch (RejectedExecutionException shuttingDown) {
+      shedding.addAndGet(-heldWhenChosen); // its loop closes it anyway
     }
   }
 }

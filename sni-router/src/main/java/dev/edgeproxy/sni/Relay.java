@@ -5,8 +5,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DuplexChannel;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 
 /**
  * The state both {@link RelayHandler}s of one forwarded connection share: which side stopped
@@ -30,9 +32,21 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
   private volatile long stalledSince;
   private final RelayTimer timer;
 
+  /**
+   * Bytes queued for a peer at which its sender stops reading, and below which it reads again.
+   * Netty's default high mark (64 KiB) is one full read (its adaptive allocator reads at most 64
+   * KiB at once), so every full read made the peer unwritable for a moment even when its socket
+   * took the bytes at once: reading turned off and on again (two {@code epoll_ctl}) and stopped
+   * for the wake-up. With room for two reads, only a socket that really stopped taking bytes stops
+   * the reading; at most this plus one read is queued per direction, counted in the budget.
+   */
+  static final WriteBufferWaterMark QUEUED_BYTES = new WriteBufferWaterMark(64 * 1024, 160 * 1024);
+
   Relay(Channel inbound, Channel outbound, ConnectionTracker tracker) {
     this.inbound = inbound;
     this.outbound = outbound;
+    inbound.config().setWriteBufferWaterMark(QUEUED_BYTES);
+    outbound.config().setWriteBufferWaterMark(QUEUED_BYTES);
     this.tracker = tracker;
     this.budget = MemoryBudget.of(inbound);
     this.timer = new RelayTimer(this, inbound, outbound);
@@ -42,17 +56,17 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
   /**
    * Puts the relay in place of the handler that made the backend connection: the backend's side
    * last in its pipeline, the client's side instead of {@code connector}. Writes {@code first}
-   * (the client's bytes read so far; may be null) to the backend and flushes it, in the same flush
-   * as whatever the dialer wrote before it (the PROXY header).
+   * (the client's bytes read so far) to the backend and flushes it, in the same flush as whatever
+   * the dialer wrote before it (the PROXY header). The connector counted {@code first} in the budget
+   * as {@code firstReserved} bytes: the relay takes that reservation over, so that the bytes stay
+   * counted once, without a gap, until the backend's socket took them.
    */
-  void install(ChannelHandlerContext connector, ByteBuf first) {
+  void install(ChannelHandlerContext connector, ByteBuf first, long firstReserved) {
     // The backend has not read yet (reads are off until startReading): its allocator can change.
     SpliceReadAllocator.install(outbound);
     RelaySplice.attach(this, inbound, outbound);
     outbound.pipeline().addLast(PipelineNames.RELAY, backendSide());
-    if (first != null) {
-      write(outbound, first);
-    }
+    queue(outbound, first, firstReserved);
     outbound.flush();
     connector.pipeline().replace(connector.handler(), PipelineNames.RELAY, clientSide());
   }
@@ -121,13 +135,18 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
     }
     long n = bytes.readableBytes();
     budget.reserve(n);
-    queued += n;
-    to.write(msg)
+    queue(to, bytes, n);
+  }
+
+  /** Writes {@code bytes}, counted as {@code reserved} budget bytes until written out (or failed). */
+  private void queue(Channel to, ByteBuf bytes, long reserved) {
+    queued += reserved;
+    to.write(bytes)
         .addListener(
             (ChannelFutureListener)
                 written -> {
-                  queued -= n;
-                  budget.release(n);
+                  queued -= reserved;
+                  budget.release(reserved);
                   if (!written.isSuccess()) {
                     failed();
                   }
@@ -182,16 +201,14 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
   }
 
   @Override
-  public void shed(MemoryBudget from) {
-    inbound
-        .eventLoop()
-        .execute(
-            () -> {
-              long held = queued;
-              tracker.closeReason(Reason.MEMORY_SHED);
-              closeBoth(); // fails the queued writes, which gives their bytes back
-              from.shedDone(held);
-            });
+  public Executor executor() {
+    return inbound.eventLoop();
+  }
+
+  @Override
+  public void shed() {
+    tracker.closeReason(Reason.MEMORY_SHED);
+    closeBoth(); // fails the queued writes, which gives their bytes back
   }
 
   ConnectionTracker tracker() {

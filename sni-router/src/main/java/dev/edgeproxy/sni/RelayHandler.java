@@ -38,8 +38,12 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       }
     }
     // Ownership passes to the peer's outbound buffer; the relay counts the bytes in the memory
-    // budget until they are written out, and closes both if the write fails.
+    // budget until they are written out, and closes both if the write fails. Flushed at once, as
+    // nginx and HAProxy do: while the peer's socket takes the bytes nothing stays queued, so the
+    // peer stays writable and Netty's read loop goes on reading in this wake-up; only a full socket
+    // leaves bytes queued, and past the high-water mark (see Relay) reading stops.
     relay.write(peer, msg);
+    peer.flush();
     if (!peer.isWritable()) {
       ctx.channel().config().setAutoRead(false);
     }
@@ -47,7 +51,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    relay.peerOf(ctx.channel()).flush();
+    relay.peerOf(ctx.channel()).flush(); // what else was written during the read loop (spliced regions)
     ctx.fireChannelReadComplete();
   }
 

@@ -8,6 +8,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -160,13 +161,16 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
     finishPeek(ctx, !(decision instanceof RouteDecision.Forward));
     if (decision instanceof RouteDecision.Forward forward) {
       ByteBuf replay = cumulation;
-      cumulation = null; // ownership goes with the event
-      giveBackReservation(); // the relay accounts for it again when it writes it to the backend
+      cumulation = null; // ownership goes with the event, and so does its reservation
+      long handed = reserved;
+      reserved = 0;
+      HelloForwarded forwarded = new HelloForwarded(forward, replay, handed);
       // Fired before the removal: no read can slip between (this is one call on the loop). Reading
       // stays on: a TLS client sends nothing more before the server's answer, and the connector
       // holds what a client sends anyway and stops reading then. Turning reads off here and on
       // again at relay start cost two epoll_ctl calls per connection.
-      ctx.fireUserEventTriggered(new HelloForwarded(forward, replay));
+      ctx.fireUserEventTriggered(forwarded);
+      budget.release(forwarded.takeReservation()); // no connector took it over
       if (!ctx.isRemoved()) { // a connect that failed at once may have closed and torn it down
         ctx.pipeline().remove(this);
       }
@@ -250,19 +254,18 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
   }
 
   @Override
-  public void shed(MemoryBudget from) {
-    ctx.executor()
-        .execute(
-            () -> {
-              long held = reserved;
-              if (!decided) {
-                finishPeek(ctx, true);
-                releaseHello();
-                tracker.refuse(Reason.MEMORY_SHED, null);
-                ctx.close();
-              }
-              from.shedDone(held);
-            });
+  public Executor executor() {
+    return ctx.executor();
+  }
+
+  @Override
+  public void shed() {
+    if (!decided) {
+      finishPeek(ctx, true);
+      releaseHello();
+      tracker.refuse(Reason.MEMORY_SHED, null);
+      ctx.close();
+    }
   }
 
   private void cancelTimeout() {

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.unix.IntegerUnixChannelOption;
-import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -36,17 +35,8 @@ public final class TlsFrontend {
       ClientLimit clientLimit,
       RouterEvents events,
       Supplier<String> connectionIds) {
-    Objects.requireNonNull(settings, "settings");
-    Objects.requireNonNull(resolver, "resolver");
-    Objects.requireNonNull(clientLimit, "clientLimit");
-    Objects.requireNonNull(events, "events");
-    Objects.requireNonNull(connectionIds, "connectionIds");
-    return new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        init(ch, settings, resolver, clientLimit, events, connectionIds.get(), CandidateDialer.INSTANCE);
-      }
-    };
+    return FrontendInitializer.of(
+        TlsFrontend::init, settings, resolver, clientLimit, events, connectionIds);
   }
 
   /**

@@ -8,6 +8,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,13 +38,6 @@ class MemoryBudgetTest {
     return ch;
   }
 
-  ConnectionRecord closedRecord(EmbeddedChannel ch) {
-    ch.runPendingTasks();
-    ConnectionRecord record = events.closed.poll();
-    assertThat(record).isNotNull();
-    return record;
-  }
-
   @Test
   void theHelloBufferIsTakenAtTheFirstByteSizedToWhatArrivedAndGivenBack() {
     MemoryBudget budget = new MemoryBudget(1 << 20);
@@ -69,6 +63,23 @@ class MemoryBudgetTest {
   }
 
   @Test
+  void aForwardedHelloNoConnectorTakesOverIsGivenBackByThePeek() {
+    MemoryBudget budget = new MemoryBudget(1 << 20);
+    EmbeddedChannel ch = new EmbeddedChannel();
+    channels.add(ch);
+    ch.attr(MemoryBudget.KEY).set(budget);
+    ConnectionTracker tracker = ConnectionTracker.accept(ch, "alone", "tls", events);
+    tracker.open();
+    RouteResolver allow =
+        request -> new RouteDecision.Forward(
+            "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.NONE, request.serverName(), null);
+    ch.pipeline().addLast(new SniPeekHandler(Duration.ofSeconds(5), 16384, allow, events, tracker));
+    ch.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "alone.example.com")));
+    assertThat(ch.pipeline().get(SniPeekHandler.class)).as("decided").isNull();
+    assertThat(budget.used()).isZero();
+  }
+
+  @Test
   void pastTheRefusalThresholdNewConnectionsAreNotAdmitted() {
     MemoryBudget budget = new MemoryBudget(100_000);
     budget.reserve(89_999);
@@ -87,7 +98,7 @@ class MemoryBudgetTest {
     ch.writeInbound(Unpooled.wrappedBuffer(Hellos.jdk("TLSv1.3", "full.example.com")));
     assertThat(ch.isOpen()).isFalse();
     assertThat(backends.decisions).isEmpty();
-    ConnectionRecord record = closedRecord(ch);
+    ConnectionRecord record = events.closedOn(ch);
     assertThat(record.decision()).isEqualTo(Decision.REFUSED);
     assertThat(record.reason()).isEqualTo(Reason.MEMORY_BUDGET);
     assertThat(budget.used()).isEqualTo((1 << 20) - 50);
@@ -116,18 +127,20 @@ class MemoryBudgetTest {
     assertThat(late.isOpen()).isTrue();
     assertThat(budget.used()).isEqualTo(55_000);
     assertThat(budget.shedCount()).isEqualTo(3);
-    ConnectionRecord record = closedRecord(stalled.get(0));
+    ConnectionRecord record = events.closedOn(stalled.get(0));
     assertThat(record.reason()).isEqualTo(Reason.MEMORY_SHED);
     assertThat(budget.admitting()).isTrue();
   }
 
   /** A stalled connection holding {@code bytes}; shedding gives them back at once. */
   static final class StalledHolder implements MemoryBudget.Sheddable {
+    final MemoryBudget budget;
     final long since;
     final long bytes;
     boolean shed;
 
     StalledHolder(MemoryBudget budget, long since, long bytes) {
+      this.budget = budget;
       this.since = since;
       this.bytes = bytes;
       budget.reserve(bytes);
@@ -145,10 +158,14 @@ class MemoryBudgetTest {
     }
 
     @Override
-    public void shed(MemoryBudget budget) {
+    public Executor executor() {
+      return Runnable::run;
+    }
+
+    @Override
+    public void shed() {
       shed = true;
       budget.release(bytes);
-      budget.shedDone(bytes);
     }
   }
 
@@ -186,6 +203,30 @@ class MemoryBudgetTest {
     budget.reserve(1); // the interval is over: the next reservation starts a pass
     assertThat(holder.shed).isTrue();
     assertThat(budget.shedCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aConnectionThatMovedOnBeforeItsShedRanLeavesNoBytesMarkedAsBeingShed() {
+    long[] now = {0};
+    MemoryBudget budget = new MemoryBudget(10_000, () -> now[0]);
+    byte[] hello = Hellos.jdk("TLSv1.3", "racing.example.com");
+    EmbeddedChannel racing = peek(budget);
+    racing.writeInbound(Unpooled.wrappedBuffer(hello, 0, 100)); // stalled, 100 bytes
+    budget.reserve(7_400); // 75 %: the pass chooses it; its close is queued on its loop
+    assertThat(budget.shedCount()).isEqualTo(1);
+
+    // Before its loop runs the close, the rest of the hello arrives: forwarded, nothing to shed.
+    racing.writeInbound(Unpooled.wrappedBuffer(hello, 100, hello.length - 100));
+    assertThat(racing.isOpen()).isTrue();
+    assertThat(backends.decisions).hasSize(1);
+    assertThat(budget.used()).isEqualTo(7_400);
+
+    // The 100 bytes chosen then are no longer on their way out: a stalled newcomer that takes the
+    // use to 75.5 % is shed in the next pass.
+    StalledHolder next = new StalledHolder(budget, 1, 150);
+    now[0] += MemoryBudget.SHED_INTERVAL_NANOS;
+    budget.reserve(1);
+    assertThat(next.shed).isTrue();
   }
 
   /** The start of a hello announcing 16 000 bytes, {@code n} bytes of it sent. */

@@ -1,5 +1,6 @@
 package dev.edgeproxy.sni;
 
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -49,6 +50,16 @@ final class RecordingEvents implements RouterEvents {
     ConnectionRecord record = closed.poll(10, TimeUnit.SECONDS);
     if (record == null) {
       throw new AssertionError("no connectionClosed within 10 s");
+    }
+    return record;
+  }
+
+  /** The record of an embedded channel that has closed: its report runs with its pending tasks. */
+  ConnectionRecord closedOn(EmbeddedChannel channel) {
+    channel.runPendingTasks();
+    ConnectionRecord record = closed.poll();
+    if (record == null) {
+      throw new AssertionError("no connectionClosed for " + channel);
     }
     return record;
   }

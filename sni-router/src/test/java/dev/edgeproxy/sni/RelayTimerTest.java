@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,30 +20,23 @@ class RelayTimerTest {
   /** Embedded channels are not duplex, so a FIN closes at once; the socket test covers half-closure. */
   static final Duration HALF_CLOSED = Duration.ofSeconds(1);
 
-  final RecordingEvents events = new RecordingEvents();
+  EmbeddedRelay pair;
+  RecordingEvents events;
   EmbeddedChannel client;
   EmbeddedChannel backend;
-  Relay relay;
 
   @BeforeEach
   void relay() {
-    client = new EmbeddedChannel();
-    backend = new EmbeddedChannel();
-    ConnectionTracker tracker = ConnectionTracker.accept(client, "id", "tls", events);
-    tracker.open();
-    tracker.forwarding(
-        new RouteDecision.Forward(
-            "pool", List.of(), Duration.ofSeconds(1), ProxyHeaderSpec.NONE, "a.example.com", null));
-    relay = new Relay(client, backend, tracker);
-    client.pipeline().addLast(new RelayHandler(relay, true));
-    backend.pipeline().addLast(new RelayHandler(relay, false));
-    relay.startTimers(IDLE, HALF_CLOSED);
+    pair = new EmbeddedRelay();
+    events = pair.events;
+    client = pair.client;
+    backend = pair.backend;
+    pair.relay.startTimers(IDLE, HALF_CLOSED);
   }
 
   @AfterEach
   void release() {
-    client.finishAndReleaseAll();
-    backend.finishAndReleaseAll();
+    pair.close();
   }
 
   void advance(Duration d) {

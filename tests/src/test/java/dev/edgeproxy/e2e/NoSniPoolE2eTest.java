@@ -10,6 +10,7 @@ import dev.edgeproxy.e2e.support.Exec;
 import dev.edgeproxy.e2e.support.HaproxyBackend;
 import dev.edgeproxy.e2e.support.NginxBackend;
 import dev.edgeproxy.e2e.support.ProxyConfig;
+import dev.edgeproxy.e2e.support.Teardown;
 import dev.edgeproxy.e2e.support.TlsConnection;
 import dev.edgeproxy.e2e.support.Tools;
 import java.io.IOException;
@@ -44,19 +45,8 @@ class NoSniPoolE2eTest {
   }
 
   @AfterAll
-  static void stop() {
-    try {
-      if (proxy != null) {
-        proxy.stop();
-      }
-    } finally {
-      if (haproxy != null) {
-        haproxy.close();
-      }
-      if (nginx != null) {
-        nginx.close();
-      }
-    }
+  static void stop() throws Exception {
+    Teardown.stopThenClose(proxy, haproxy, nginx);
   }
 
   @Test

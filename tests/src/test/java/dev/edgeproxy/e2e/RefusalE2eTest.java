@@ -10,6 +10,7 @@ import dev.edgeproxy.e2e.support.Exec;
 import dev.edgeproxy.e2e.support.NginxBackend;
 import dev.edgeproxy.e2e.support.ProxyConfig;
 import dev.edgeproxy.e2e.support.RawClient;
+import dev.edgeproxy.e2e.support.Teardown;
 import dev.edgeproxy.e2e.support.TlsConnection;
 import dev.edgeproxy.e2e.support.Tools;
 import java.io.IOException;
@@ -45,16 +46,8 @@ class RefusalE2eTest {
   }
 
   @AfterAll
-  static void stop() {
-    try {
-      if (proxy != null) {
-        proxy.stop();
-      }
-    } finally {
-      if (nginx != null) {
-        nginx.close();
-      }
-    }
+  static void stop() throws Exception {
+    Teardown.stopThenClose(proxy, nginx);
   }
 
   @Test

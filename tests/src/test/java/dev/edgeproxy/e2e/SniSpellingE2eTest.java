@@ -7,6 +7,7 @@ import dev.edgeproxy.e2e.support.DumpOnFailure;
 import dev.edgeproxy.e2e.support.EdgeProxyProcess;
 import dev.edgeproxy.e2e.support.NginxBackend;
 import dev.edgeproxy.e2e.support.ProxyConfig;
+import dev.edgeproxy.e2e.support.Teardown;
 import dev.edgeproxy.e2e.support.TlsConnection;
 import dev.edgeproxy.e2e.support.Tools;
 import java.io.InputStream;
@@ -43,16 +44,8 @@ class SniSpellingE2eTest {
   }
 
   @AfterAll
-  static void stop() {
-    try {
-      if (proxy != null) {
-        proxy.stop();
-      }
-    } finally {
-      if (nginx != null) {
-        nginx.close();
-      }
-    }
+  static void stop() throws Exception {
+    Teardown.stopThenClose(proxy, nginx);
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.edgeproxy.e2e.support.EdgeProxyProcess;
 import dev.edgeproxy.e2e.support.NginxBackend;
 import dev.edgeproxy.e2e.support.ProxyChecks;
 import dev.edgeproxy.e2e.support.ProxyConfig;
+import dev.edgeproxy.e2e.support.Teardown;
 import dev.edgeproxy.e2e.support.TlsConnection;
 import dev.edgeproxy.e2e.support.Tools;
 import java.util.List;
@@ -50,16 +51,8 @@ class WarmUpE2eTest {
   }
 
   @AfterAll
-  static void stop() {
-    try {
-      if (proxy != null) {
-        proxy.stop();
-      }
-    } finally {
-      if (nginx != null) {
-        nginx.close();
-      }
-    }
+  static void stop() throws Exception {
+    Teardown.stopThenClose(proxy, nginx);
   }
 
   @Test
