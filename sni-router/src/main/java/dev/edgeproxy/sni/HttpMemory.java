@@ -101,6 +101,9 @@ final class HttpMemory implements MemoryBudget.Sheddable {
 
   @Override
   public void shed() {
+    if (stalledSince == 0) {
+      return; // moved on (or became a tunnel the relay counts) since the budget chose it
+    }
     close.run(); // fails the queued writes and releases the queue, which gives their bytes back
   }
 

@@ -207,6 +207,9 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
 
   @Override
   public void shed() {
+    if (stalledSince == 0) {
+      return; // both peers took their bytes again since the budget chose it: not stalled any more
+    }
     tracker.closeReason(Reason.MEMORY_SHED);
     closeBoth(); // fails the queued writes, which gives their bytes back
   }

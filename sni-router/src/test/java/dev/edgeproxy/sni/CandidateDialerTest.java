@@ -12,7 +12,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import java.io.IOException;
@@ -46,7 +45,7 @@ class CandidateDialerTest {
   void refusedConnectsCloseTheirSockets() throws Exception {
     assumeTrue(Epoll.isAvailable(), "the native epoll transport is not available here");
     assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs /proc");
-    group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    group = new MultiThreadIoEventLoopGroup(1, EpollInterest.newFactory());
     Channel server =
         new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class).childHandler(Idle.INSTANCE)
             .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
@@ -76,7 +75,7 @@ class CandidateDialerTest {
   void anIpv4EndpointIsDialledFromAnIpv4SocketOnEpoll() throws Exception {
     // Netty's default is a dual-stack IPv6 socket, which costs an IPV6_V6ONLY setsockopt per dial.
     assumeTrue(Epoll.isAvailable(), "the native epoll transport is not available here");
-    group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    group = new MultiThreadIoEventLoopGroup(1, EpollInterest.newFactory());
     Channel server =
         new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class).childHandler(Idle.INSTANCE)
             .bind(InetAddress.getByName("127.0.0.1"), 0).sync().channel();

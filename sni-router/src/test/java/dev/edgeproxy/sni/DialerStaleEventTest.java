@@ -13,7 +13,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
@@ -59,7 +58,7 @@ class DialerStaleEventTest {
   @RepeatedTest(5)
   void aDialAfterASocketClosedInTheSameBatchConnects() throws Exception {
     assumeTrue(Epoll.isAvailable(), "the native epoll transport is not available here");
-    group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    group = new MultiThreadIoEventLoopGroup(1, EpollInterest.newFactory());
     EventLoop loop = group.next();
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     TlsFrontendSocketTest.TestUpstream upstream = new TlsFrontendSocketTest.TestUpstream(server.getLocalPort());

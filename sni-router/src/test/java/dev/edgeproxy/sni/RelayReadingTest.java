@@ -11,7 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
@@ -46,7 +45,7 @@ class RelayReadingTest {
   @Test
   void readingStaysOffOnceTheInputEnded() throws Exception {
     assumeTrue(Epoll.isAvailable(), "the native epoll transport is not available here");
-    group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    group = new MultiThreadIoEventLoopGroup(1, EpollInterest.newFactory());
     Channel server =
         new ServerBootstrap()
             .group(group)

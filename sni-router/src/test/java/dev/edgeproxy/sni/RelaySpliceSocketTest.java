@@ -16,7 +16,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -62,7 +61,7 @@ class RelaySpliceSocketTest {
   void epoll() {
     assumeTrue(Epoll.isAvailable(), "epoll not available");
     assumeTrue(RelaySplice.ENABLED, "splicing switched off");
-    group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    group = new MultiThreadIoEventLoopGroup(2, EpollInterest.newFactory());
   }
 
   @AfterEach

@@ -17,7 +17,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -120,7 +119,7 @@ class TlsFrontendSocketTest {
   void start(Transport transport) {
     if (transport == Transport.EPOLL) {
       assumeTrue(Epoll.isAvailable(), "epoll not available");
-      group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+      group = new MultiThreadIoEventLoopGroup(2, EpollInterest.newFactory());
       serverChannel = EpollServerSocketChannel.class;
     } else {
       group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());

@@ -214,7 +214,7 @@ class SlowTransferE2eTest {
    * whole download. On epoll, Netty 4.2.18 drops a socket that waits for no event from its epoll set without noting
    * it; the client's socket waits for nothing once its FIN was read, so the first time the download filled that
    * socket, asking to be told when it drains failed (ENOENT) and the download was cut ({@code io_error}). See {@code
-   * EpollEmptyInterest} in the server's transport package.
+   * EpollInterest} in the router.
    */
   @Test
   void aClientThatHalfClosesAfterItsHelloGetsTheWholeDownload(TestReporter reporter) throws Exception {

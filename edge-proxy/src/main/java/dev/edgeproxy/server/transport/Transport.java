@@ -1,5 +1,6 @@
 package dev.edgeproxy.server.transport;
 
+import dev.edgeproxy.sni.EpollInterest;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -27,8 +28,8 @@ import java.util.Locale;
  * worker loop's listening socket registers what it accepts on the loop's next turn too (see {@link
  * LoopListeners}); that was the "epoll loses new connections under churn" finding (issue 10).
  *
- * <p>The epoll loops run Netty's handler wrapped by {@link EpollEmptyInterest}, which keeps a socket
- * that waits for no event in the epoll set (a Netty defect cut downloads to half-closed clients).
+ * <p>The epoll loops run Netty's handler as the data path needs it ({@link EpollInterest}: a socket
+ * waiting for nothing stays in the epoll set, and a FIN is found by reading).
  */
 public enum Transport {
   EPOLL,
@@ -74,7 +75,7 @@ public enum Transport {
   public EventLoopGroup newGroup(int threads, String name) {
     IoHandlerFactory factory =
         this == EPOLL
-            ? EpollEmptyInterest.newFactory()
+            ? EpollInterest.newFactory()
             : NioIoHandler.newFactory();
     return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
   }

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgeproxy.server.transport.Transport.Wanted;
+import dev.edgeproxy.sni.EpollInterest;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +39,19 @@ class TransportTest {
       assertThat(Transport.epollUnavailableReason()).isNull();
     } else {
       assertThat(Transport.detect()).isEqualTo(Transport.NIO);
+    }
+  }
+
+  @Test
+  void epollLoopsRunTheDataPathsEpollHandler() {
+    if (!Epoll.isAvailable()) {
+      return; // onLinuxTheDefaultIsEpoll checks that epoll is there where it must be
+    }
+    EventLoopGroup group = Transport.EPOLL.newGroup(1, "transport-test");
+    try {
+      assertThat(((IoEventLoopGroup) group).isIoType(EpollInterest.class)).isTrue();
+    } finally {
+      group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly();
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.edgeproxy.server.transport;
+package dev.edgeproxy.sni;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A socket whose peer sent its FIN, with nothing queued, waits for no event; writing more than its
  * buffer to it then needs {@code EPOLLOUT} again. Netty's own epoll handler fails that (see {@link
- * EpollEmptyInterest}); the transport's handler does not.
+ * EpollInterest}); the data path's handler does not.
  */
-class EpollEmptyInterestTest {
+class EpollInterestTest {
   private static final int DOWNLOAD = 8 << 20;
   private static final int SMALL_BUFFER = 64 << 10;
 
@@ -51,14 +51,14 @@ class EpollEmptyInterestTest {
   @Test
   void aSocketWhosePeerHalfClosedTakesAWholeDownload() throws Exception {
     requireEpoll();
-    Outcome outcome = downloadAfterFin(EpollEmptyInterest.newFactory());
+    Outcome outcome = downloadAfterFin(EpollInterest.newFactory());
     assertThat(outcome.received()).as("bytes the half-closed client got").isEqualTo(DOWNLOAD);
     assertThat(outcome.serverWrite()).as("the server's write").isNull();
   }
 
   /**
    * Netty's handler still has the defect: when this fails after a Netty upgrade, Netty has fixed it,
-   * and {@link EpollEmptyInterest} can go.
+   * and {@link EpollInterest} need not keep empty interests in the set any more.
    */
   @Test
   void nettysOwnEpollHandlerStillCutsTheDownload() throws Exception {
@@ -66,13 +66,6 @@ class EpollEmptyInterestTest {
     Outcome outcome = downloadAfterFin(EpollIoHandler.newFactory());
     assertThat(outcome.received()).isLessThan(DOWNLOAD);
     assertThat(outcome.serverWrite()).hasStackTraceContaining("epoll_ctl").hasStackTraceContaining("No such file");
-  }
-
-  @Test
-  void theTransportUsesTheWorkaround() {
-    requireEpoll();
-    group = Transport.EPOLL.newGroup(1, "empty-interest-test");
-    assertThat(((MultiThreadIoEventLoopGroup) group).isIoType(EpollEmptyInterest.class)).isTrue();
   }
 
   private record Outcome(long received, Throwable serverWrite) {}
