@@ -33,7 +33,8 @@ import io.netty.util.concurrent.ThreadAwareExecutor;
  * memory as soon as that peer sent its FIN: a client that never reads, fetching from a backend that
  * answers and closes, held 1.8 MiB where the bound is 224 KiB ({@code RelayFinTest}). Without {@code
  * EPOLLRDHUP} the FIN is read after the bytes before it, as reading goes on ({@code read} returns
- * its end), which is what Netty's NIO transport does, and what nginx and HAProxy do.
+ * its end), as with Netty's NIO transport; like nginx and HAProxy, nothing is read past the
+ * relay's buffer because a FIN came.
  */
 public final class EpollInterest implements IoHandler {
   private static final int EPOLLRDHUP = EpollIoOps.EPOLLRDHUP.value();

@@ -157,8 +157,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof ChannelInputShutdownEvent) {
       clientInputShut = true;
-      if (phase == Phase.CLOSING || (readyForHead() && queue.isEmpty())) {
-        ctx.close(); // nothing more can come, nothing is owed
+      if (phase == Phase.CLOSING) {
+        ctx.close();
+      } else if (readyForHead() && queue.isEmpty()) {
+        // Nothing more can come and nothing is owed, but the last answer may still be queued for a
+        // slow reader: close once it is written (closing at once cut its end).
+        LingeringClose.closeOnFlush(ctx.channel());
       } else if (dispatch.inBody()) {
         tracker.closeReason(Reason.CLIENT_CLOSED); // a request cut short
         closeBoth();

@@ -70,9 +70,23 @@ class TlsFrontendSocketTest {
   static final String HOST = "backend.test";
   static final char[] PASSWORD = "changeit".toCharArray();
 
+  /** The socket transports the data path runs on, as the server sets them up. */
   enum Transport {
     NIO,
-    EPOLL
+    EPOLL;
+
+    /** Two loops of this transport; skips the test where epoll is unavailable. */
+    EventLoopGroup group() {
+      if (this == EPOLL) {
+        assumeTrue(Epoll.isAvailable(), "epoll not available");
+        return new MultiThreadIoEventLoopGroup(2, EpollInterest.newFactory());
+      }
+      return new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    }
+
+    Class<? extends ServerChannel> serverChannel() {
+      return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
   }
 
   @TempDir static Path dir;
@@ -117,14 +131,8 @@ class TlsFrontendSocketTest {
   }
 
   void start(Transport transport) {
-    if (transport == Transport.EPOLL) {
-      assumeTrue(Epoll.isAvailable(), "epoll not available");
-      group = new MultiThreadIoEventLoopGroup(2, EpollInterest.newFactory());
-      serverChannel = EpollServerSocketChannel.class;
-    } else {
-      group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-      serverChannel = NioServerSocketChannel.class;
-    }
+    group = transport.group();
+    serverChannel = transport.serverChannel();
   }
 
   @AfterEach
