@@ -100,11 +100,12 @@ final class HttpMemory implements MemoryBudget.Sheddable {
   }
 
   @Override
-  public void shed() {
+  public boolean shed() {
     if (stalledSince == 0) {
-      return; // moved on (or became a tunnel the relay counts) since the budget chose it
+      return false; // moved on (or became a tunnel the relay counts) since the budget chose it
     }
     close.run(); // fails the queued writes and releases the queue, which gives their bytes back
+    return true;
   }
 
   /** A handler at the head of a pipeline that counts each written byte buffer until the socket took it. */

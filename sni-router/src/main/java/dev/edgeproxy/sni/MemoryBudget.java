@@ -68,8 +68,10 @@ public final class MemoryBudget {
     /**
      * On {@link #executor()}: closes it with reason {@code memory_shed} and releases what it holds
      * before returning; nothing if it has moved on or closed since it was chosen.
+     *
+     * @return whether it was closed (what {@link #shedCount()} counts)
      */
-    void shed();
+    boolean shed();
   }
 
   private final long limit;
@@ -139,7 +141,7 @@ public final class MemoryBudget {
     return refused.sum();
   }
 
-  /** Connections shed so far. */
+  /** Connections shed so far (closed by a shed, not merely chosen for one). */
   public long shedCount() {
     return shed.sum();
   }
@@ -202,7 +204,6 @@ public final class MemoryBudget {
         }
         long held = connection.heldBytes();
         shedding.addAndGet(held);
-        shed.increment();
         shedOnItsLoop(connection, held);
       }
       lastPassFellShort = used.get() - shedding.get() >= shedTarget;
@@ -221,7 +222,9 @@ public final class MemoryBudget {
           .execute(
               () -> {
                 try {
-                  connection.shed();
+                  if (connection.shed()) {
+                    shed.increment();
+                  }
                 } finally {
                   shedding.addAndGet(-heldWhenChosen);
                 }

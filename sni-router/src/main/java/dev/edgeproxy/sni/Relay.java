@@ -206,12 +206,13 @@ final class Relay implements ConnectionHandle, MemoryBudget.Sheddable {
   }
 
   @Override
-  public void shed() {
+  public boolean shed() {
     if (stalledSince == 0) {
-      return; // both peers took their bytes again since the budget chose it: not stalled any more
+      return false; // both peers took their bytes again since the budget chose it: not stalled
     }
     tracker.closeReason(Reason.MEMORY_SHED);
     closeBoth(); // fails the queued writes, which gives their bytes back
+    return true;
   }
 
   ConnectionTracker tracker() {

@@ -259,13 +259,15 @@ final class SniPeekHandler extends ChannelInboundHandlerAdapter implements Memor
   }
 
   @Override
-  public void shed() {
-    if (!decided) {
-      finishPeek(ctx, true);
-      releaseHello();
-      tracker.refuse(Reason.MEMORY_SHED, null);
-      ctx.close();
+  public boolean shed() {
+    if (decided) {
+      return false;
     }
+    finishPeek(ctx, true);
+    releaseHello();
+    tracker.refuse(Reason.MEMORY_SHED, null);
+    ctx.close();
+    return true;
   }
 
   private void cancelTimeout() {

@@ -210,9 +210,11 @@ final class UpstreamConnector extends ChannelInboundHandlerAdapter implements Me
   }
 
   @Override
-  public void shed() {
-    if (!done) {
-      cutWhileConnecting(Reason.MEMORY_SHED);
+  public boolean shed() {
+    if (done) {
+      return false;
     }
+    cutWhileConnecting(Reason.MEMORY_SHED);
+    return true;
   }
 }

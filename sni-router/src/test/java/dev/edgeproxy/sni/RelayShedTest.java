@@ -42,7 +42,7 @@ class RelayShedTest {
 
   @Test
   void aRelayStillStalledIsClosed() {
-    pair.relay.shed();
+    assertThat(pair.relay.shed()).as("closed").isTrue();
 
     assertThat(client.isOpen()).isFalse();
     assertThat(backend.isOpen()).isFalse();
@@ -59,7 +59,7 @@ class RelayShedTest {
     backend.flush(); // the socket takes everything: writable again
     assertThat(pair.relay.stalledSinceNanos()).isZero();
 
-    pair.relay.shed();
+    assertThat(pair.relay.shed()).as("closed").isFalse();
 
     assertThat(client.isOpen()).isTrue();
     assertThat(backend.isOpen()).isTrue();
